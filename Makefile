@@ -1,0 +1,35 @@
+# One entry point for everything: `make test` (all gates), `make demo`.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+ENV := source scripts/env.sh &&
+SCENARIO ?= common
+
+.PHONY: help bootstrap test test-fast lint sanity unit argspecs build-test molecule molecule-all demo clean
+
+help:
+	@echo "make test       bootstrap, then every gate and every Molecule scenario (what CI runs)"
+	@echo "make test-fast  the gates without Molecule"
+	@echo "make molecule SCENARIO=x   one Molecule scenario (default: common)"
+	@echo "make demo       a real HTCondor cluster in local containers"
+
+bootstrap:
+	@scripts/bootstrap
+
+test: bootstrap
+	@scripts/test all
+
+test-fast: bootstrap
+	@scripts/test fast
+
+lint sanity unit argspecs build-test molecule-all: bootstrap
+	@scripts/test $@
+
+molecule: bootstrap
+	@scripts/test molecule $(SCENARIO)
+
+demo: bootstrap
+	@scripts/demo
+
+clean:
+	@$(ENV) scripts/pkgcache stop
+	rm -rf .cache tests/output dodas-dodas-*.tar.gz
