@@ -4,13 +4,13 @@ SHELL := /bin/bash
 ENV := source scripts/env.sh &&
 SCENARIO ?= common
 
-.PHONY: help bootstrap test test-fast lint sanity unit argspecs build-test molecule molecule-all demo clean
+.PHONY: help bootstrap test test-fast lint sanity unit argspecs build-test molecule molecule-all demo demo-down bench-htcondor clean
 
 help:
 	@echo "make test       bootstrap, then every gate and every Molecule scenario (what CI runs)"
 	@echo "make test-fast  the gates without Molecule"
 	@echo "make molecule SCENARIO=x   one Molecule scenario (default: common)"
-	@echo "make demo       a real HTCondor cluster in local containers"
+	@echo "make demo       a real HTCondor cluster in local containers (make demo-down removes it)"
 
 bootstrap:
 	@scripts/bootstrap
@@ -29,6 +29,12 @@ molecule: bootstrap
 
 demo: bootstrap
 	@scripts/demo
+
+demo-down:
+	@scripts/demo down
+
+bench-htcondor: bootstrap
+	@$(ENV) python benchmarks/htcondor_pool.py
 
 clean:
 	@$(ENV) scripts/pkgcache stop
