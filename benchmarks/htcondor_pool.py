@@ -7,6 +7,8 @@ Prints, as JSON and as lines for docs/benchmarks.md:
 - the idempotent re-run: seconds and the number of changed tasks;
 - job latency (submit to completion, idle pool): the role's defaults and HTCondor's stock
   intervals, measured on the same pool in this run, and their ratio;
+- fault: the execute container running a 30 s job is killed; the job (lease 20 s) must
+  finish, exit 0, on the other execute node; seconds from the kill to completion;
 - converge seconds with 1, 2, 4 and 8 execute nodes, and the 8-node/1-node ratio.
 """
 
@@ -45,6 +47,8 @@ class Pool:
         self.env = dict(os.environ, MOLECULE_SCENARIO_NAME=name, ANSIBLE_FORKS='16', ANSIBLE_FORCE_COLOR='0')
         platforms = [{'name': h, 'groups': [g]} for h, g in self.hosts.items()]
         (self.dir / 'platforms.json').write_text(json.dumps({'molecule_yml': {'platforms': platforms}}))
+
+    def _write_inventory(self):
         groups = {}
         for host, group in self.hosts.items():
             groups.setdefault(group, {'hosts': {}})['hosts'][host] = {}
@@ -73,6 +77,7 @@ class Pool:
         self._playbook(HARNESS / 'destroy.yml')
 
     def converge(self, extra_vars=None):
+        self._write_inventory()
         args = ['-i', str(self.dir / 'inventory.json')]
         if extra_vars:
             args += ['-e', json.dumps(extra_vars)]
@@ -120,6 +125,36 @@ class Pool:
         self.exec(submit, 'condor_wait', '-wait', '600', 'bench.log', user='alice')
         return time.monotonic() - start
 
+    def fault(self, sleep=30, lease=20):
+        """Kill the execute container running a job; return (seconds to completion, killed, final host)."""
+        submit = f'{self.name}-submit'
+        self.exec(submit, 'rm', '-f', 'fault.log', user='alice')
+        self.exec(
+            submit,
+            'condor_submit',
+            '-',
+            user='alice',
+            stdin=(
+                f'executable = /bin/sleep\narguments = {sleep}\nlog = fault.log\njob_lease_duration = {lease}\nqueue\n'
+            ),
+        )
+        deadline = time.monotonic() + 120
+        remote = ''
+        while not remote and time.monotonic() < deadline:
+            remote = self.exec(submit, 'condor_q', 'alice', '-run', '-af', 'RemoteHost').strip()
+            time.sleep(0.5)
+        if not remote:
+            sys.exit(f'{self.name}: the fault job never started')
+        victim = remote.split('@', 1)[1].split('.', 1)[0]
+        start = time.monotonic()
+        subprocess.run(['podman', 'kill', victim], check=True, capture_output=True)
+        self.exec(submit, 'condor_wait', '-wait', '600', 'fault.log', user='alice')
+        elapsed = time.monotonic() - start
+        last = self.exec(submit, 'condor_history', 'alice', '-limit', '1', '-af', 'ExitCode', 'LastRemoteHost').split()
+        if last[0] != '0' or victim in last[1]:
+            sys.exit(f'{self.name}: after killing {victim} the job ended as {last}')
+        return elapsed, victim, last[1].split('@', 1)[1].split('.', 1)[0]
+
     def latency(self, jobs):
         samples = []
         for _ in range(jobs):
@@ -156,8 +191,16 @@ def main():
             median, samples = pool.latency(args.latency_jobs)
             figures['latency_defaults_s'] = round(median, 2)
             figures['latency_defaults_samples'] = [round(s, 2) for s in samples]
+            elapsed, victim, survivor = pool.fault()
+            figures['fault'] = {
+                'killed': victim,
+                'completed_on': survivor,
+                'seconds_from_kill_to_completion': round(elapsed, 1),
+            }
+            # The killed node is gone: the stock-interval latency runs on the survivor.
+            pool.hosts.pop(victim)
             pool.converge(STOCK)
-            pool.wait_for_slots(2)
+            pool.wait_for_slots(1)
             median, samples = pool.latency(args.latency_jobs)
             figures['latency_stock_s'] = round(median, 2)
             figures['latency_stock_samples'] = [round(s, 2) for s in samples]
