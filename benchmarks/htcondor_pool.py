@@ -32,6 +32,7 @@ STOCK = {
     'htcondor_schedd_interval': 300,
     'htcondor_update_interval': 300,
     'htcondor_claim_worklife': 1200,
+    'htcondor_startd_ad_lifetime': 900,
 }
 
 
@@ -164,6 +165,11 @@ class Pool:
         return statistics.median(samples), samples
 
 
+def note(figures):
+    """Show the figures so far: a run cut short still leaves what it measured."""
+    print(json.dumps(figures), file=sys.stderr, flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--exec-counts', default='1,2,4,8')
@@ -185,18 +191,22 @@ def main():
             pool.run_job()
             figures['first_job_s'] = round(time.monotonic() - start, 1)
             figures['first_converge_s'] = round(converge_s, 1)
+            note(figures)
             rerun_s, rerun_changed = pool.converge()
             figures['rerun_s'] = round(rerun_s, 1)
             figures['rerun_changed'] = rerun_changed
+            note(figures)
             median, samples = pool.latency(args.latency_jobs)
             figures['latency_defaults_s'] = round(median, 2)
             figures['latency_defaults_samples'] = [round(s, 2) for s in samples]
+            note(figures)
             elapsed, victim, survivor = pool.fault()
             figures['fault'] = {
                 'killed': victim,
                 'completed_on': survivor,
                 'seconds_from_kill_to_completion': round(elapsed, 1),
             }
+            note(figures)
             # The killed node is gone: the stock-interval latency runs on the survivor.
             pool.hosts.pop(victim)
             pool.converge(STOCK)
@@ -216,6 +226,7 @@ def main():
                 sized.destroy()
                 sized.create()
                 converge[count], _ = sized.converge()
+                note({'converge_s': {count: round(converge[count], 1)}})
                 sized.destroy()
             figures['converge_s_by_execute_nodes'] = {k: round(v, 1) for k, v in converge.items()}
             if 1 in converge and max(converge) > 1:
