@@ -32,7 +32,7 @@ STOCK = {
     'htcondor_schedd_interval': 300,
     'htcondor_update_interval': 300,
     'htcondor_claim_worklife': 1200,
-    'htcondor_startd_ad_lifetime': 900,
+    'htcondor_ad_lifetime': 900,
 }
 
 
