@@ -101,7 +101,10 @@ class Pool:
     def wait_for_slots(self, count, timeout=120):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            machines = set(self.exec(f'{self.name}-cm', 'condor_status', '-af', 'Machine').split())
+            try:
+                machines = set(self.exec(f'{self.name}-cm', 'condor_status', '-af', 'Machine').split())
+            except subprocess.CalledProcessError:
+                machines = set()  # the collector is restarting
             if len(machines) >= count:
                 return
             time.sleep(0.5)
