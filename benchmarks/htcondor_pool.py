@@ -67,6 +67,7 @@ class Pool:
             env=self.env,
             capture_output=True,
             text=True,
+            check=False,
         )
 
     def create(self):
@@ -84,7 +85,7 @@ class Pool:
             args += ['-e', json.dumps(extra_vars)]
         start = time.monotonic()
         result = subprocess.run(
-            ['ansible-playbook', str(PLAYBOOK), *args], env=self.env, capture_output=True, text=True
+            ['ansible-playbook', str(PLAYBOOK), *args], env=self.env, capture_output=True, text=True, check=False
         )
         elapsed = time.monotonic() - start
         if result.returncode:
@@ -161,7 +162,7 @@ class Pool:
 
     def latency(self, jobs):
         samples = []
-        for _ in range(jobs):
+        for _job in range(jobs):
             samples.append(self.run_job())
             # Idle pool: let the schedd give the claim back before the next job.
             time.sleep(3)
@@ -188,7 +189,7 @@ def main():
             pool.destroy()
             start = time.monotonic()
             pool.create()
-            converge_s, _ = pool.converge()
+            converge_s = pool.converge()[0]
             pool.wait_for_slots(2)
             pool.add_user()
             pool.run_job()
@@ -228,7 +229,7 @@ def main():
                 pools.append(sized)
                 sized.destroy()
                 sized.create()
-                converge[count], _ = sized.converge()
+                converge[count] = sized.converge()[0]
                 note({'converge_s': {count: round(converge[count], 1)}})
                 sized.destroy()
             figures['converge_s_by_execute_nodes'] = {k: round(v, 1) for k, v in converge.items()}
