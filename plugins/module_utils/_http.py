@@ -50,8 +50,10 @@ SECRET_KEYS = (
 IDEMPOTENT_METHODS = ('GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS')
 BODY_LIMIT = 2000
 _JWT_RE = re.compile(r'eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*')
+# "key": "value" (JSON) and key=value (forms, query strings, IM auth lines "key = value").
 _KEY_RE = re.compile(
-    r'(?P<key>"?(?:%s)"?\s*[:=]\s*"?)(?P<value>[^"&;,\s}]+)' % '|'.join(SECRET_KEYS),
+    r'(?P<key>"(?:%s)"\s*:\s*"?|\b(?:%s)\s?=\s?"?)(?P<value>[^"&;,\s}]+)'
+    % ('|'.join(SECRET_KEYS), '|'.join(SECRET_KEYS)),
     re.IGNORECASE,
 )
 
@@ -142,8 +144,7 @@ class HttpClient:
         sleep=time.sleep,
     ):
         self.base_url = check_url(base_url)
-        if not self.base_url.endswith('/'):
-            self.base_url += '/'
+        self._join_base = base_url if base_url.endswith('/') else base_url + '/'
         self.auth = auth
         self.timeout = timeout
         self.validate_certs = validate_certs
@@ -164,7 +165,12 @@ class HttpClient:
 
     def url(self, path, params=None):
         """``path`` relative to the base URL (an absolute URL, e.g. a paging link, is kept)."""
-        url = urljoin(self.base_url, path.lstrip('/')) if not urlsplit(path).scheme else path
+        if not path:
+            url = self.base_url
+        elif urlsplit(path).scheme:
+            url = path
+        else:
+            url = urljoin(self._join_base, path.lstrip('/'))
         check_url(url)
         if params:
             query = urlencode([(k, v) for k, v in params.items() if v is not None])
@@ -324,7 +330,10 @@ def _server_says(body):
     if not isinstance(body, dict):
         return ''
     parts = [str(body[k]) for k in ('error', 'error_description', 'message') if body.get(k)]
-    return ': ' + ' - '.join(parts) if parts else ''
+    text = ' - '.join(parts)
+    if len(text) > 300:  # IM puts whole tracebacks in its messages; the body keeps more
+        text = text[:300] + '...'
+    return ': ' + text if text else ''
 
 
 def _retry_after(value):

@@ -7,7 +7,7 @@ import tarfile
 
 import pytest
 
-from conftest import ROOT, load_yaml
+from support import ROOT, load_yaml
 
 
 @pytest.fixture(scope='module')
