@@ -202,7 +202,7 @@ deployment:
     creation_time, update_time, user_group, cloud_provider_name, physical_id).
   returned: when a deployment exists
   type: dict
-action:
+operation:
   description: What the module did or, in check mode, would do.
   returned: always
   type: str
@@ -321,7 +321,7 @@ class OrchestratorDeploymentModule(ApiModule):
         return {k: summary[k] for k in ('uuid', 'status', 'status_reason', 'outputs', 'links')}
 
     def done(self, action, dep, changed):
-        result = {'changed': changed, 'action': action}
+        result = {'changed': changed, 'operation': action}
         if dep:
             summary = orch.summary(dep)
             result.update(self.fields(summary))
