@@ -22,16 +22,12 @@ import json
 import re
 import socket
 import time
+from http.client import HTTPException
+from urllib.error import HTTPError, URLError
 
 from ansible.module_utils.six.moves.urllib.parse import urlencode, urljoin, urlsplit
 from ansible.module_utils.urls import ConnectionError as UrlsConnectionError
 from ansible.module_utils.urls import SSLValidationError, open_url
-
-try:  # Python 3
-    from http.client import HTTPException
-    from urllib.error import HTTPError, URLError
-except ImportError:  # pragma: no cover - Python 2 is not supported by the collection
-    HTTPException = HTTPError = URLError = Exception
 
 REDACTED = '********'
 # Keys whose values are secrets wherever they appear (JSON bodies, form bodies, headers).

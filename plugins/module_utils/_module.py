@@ -89,7 +89,7 @@ def orchestrator_argument_spec():
     return {
         'url': {'type': 'str', 'required': True, 'fallback': (env_fallback, ['ORCHENT_URL'])},
         'token': {'type': 'str', 'no_log': True, 'fallback': (env_fallback, ['ORCHENT_TOKEN'])},
-        'token_file': {'type': 'path'},
+        'token_file': {'type': 'path', 'no_log': False},
     }
 
 

@@ -18,7 +18,7 @@ description:
   - Token values never appear in error messages; with O(dest) they are not returned unless
     O(return_token=true). Without O(dest) they are returned, so give the task C(no_log=true).
 author:
-  - DODAS developers
+  - DODAS developers (@DODAS-TS)
 extends_documentation_fragment:
   - dodas.dodas.api
   - dodas.dodas.attributes
@@ -230,7 +230,7 @@ class IamTokenModule(ApiModule):
             'choices': ['client_credentials', 'token_exchange', 'refresh_token', 'oidc_agent'],
         },
         'url': {'type': 'str'},
-        'token_endpoint': {'type': 'str'},
+        'token_endpoint': {'type': 'str', 'no_log': False},
         'client_id': {'type': 'str'},
         'client_secret': {'type': 'str', 'no_log': True},
         'client_auth_method': {
@@ -246,7 +246,7 @@ class IamTokenModule(ApiModule):
         'dest': {'type': 'path'},
         'min_valid_seconds': {'type': 'int', 'default': 300},
         'force': {'type': 'bool', 'default': False},
-        'return_token': {'type': 'bool'},
+        'return_token': {'type': 'bool', 'no_log': False},
     }
     module_kwargs = {
         'supports_check_mode': True,

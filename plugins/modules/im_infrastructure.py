@@ -15,7 +15,7 @@ description:
   - The IM C(Authorization) header is built from O(auth), a list of credential entries, with
     the quoting and line separators IM expects.
 author:
-  - DODAS developers
+  - DODAS developers (@DODAS-TS)
 extends_documentation_fragment:
   - dodas.dodas.api
   - dodas.dodas.attributes

@@ -20,7 +20,7 @@ description:
     changed: the same request is not sent again; a changed one is sent as an update."
   - On a failed deployment the module fails and returns the tail of the deployment's log.
 author:
-  - DODAS developers
+  - DODAS developers (@DODAS-TS)
 extends_documentation_fragment:
   - dodas.dodas.orchestrator
   - dodas.dodas.api

@@ -12,7 +12,7 @@ description:
   - Returns one deployment (by O(uuid) or O(name)), or every deployment matching
     O(created_by) and O(user_group), following the orchestrator's paged C(next) links.
 author:
-  - DODAS developers
+  - DODAS developers (@DODAS-TS)
 extends_documentation_fragment:
   - dodas.dodas.orchestrator
   - dodas.dodas.api

@@ -142,13 +142,13 @@ def test_concurrent_writers_never_leave_a_partial_file(iam, tmp_path):
     seen = []
 
     def reader():
-        for _ in range(300):
+        for _attempt in range(300):
             if dest.exists():
                 seen.append(dest.read_text().strip())
 
     thread = threading.Thread(target=reader)
     thread.start()
-    for _ in range(20):
+    for _round in range(20):
         for token in tokens:
             _iam.write_token_file(str(dest), token)
     thread.join()

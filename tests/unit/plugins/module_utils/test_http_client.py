@@ -58,7 +58,7 @@ def test_malformed_urls_are_refused(url):
 
 
 def test_url_joining_keeps_paging_links_and_query():
-    c, _ = client()
+    c = client()[0]
     assert c.url('') == 'https://api.example.org/base'
     assert c.url('deployments', {'a': 1, 'b': None}) == 'https://api.example.org/base/deployments?a=1'
     assert c.url('https://other.example.org/x?page=2') == 'https://other.example.org/x?page=2'
@@ -84,7 +84,7 @@ def test_retries_5xx_and_429_with_backoff_then_succeeds(calls):
 
 
 def test_post_is_not_repeated_after_a_500_but_is_after_refused(calls):
-    script, _ = calls
+    script = calls[0]
     script.extend([http_error(500, b'{"message": "boom"}')])
     c, sleeps = client(retries=3)
     with pytest.raises(_http.HttpError) as err:
@@ -96,7 +96,7 @@ def test_post_is_not_repeated_after_a_500_but_is_after_refused(calls):
 
 
 def test_retry_unsafe_repeats_a_post(calls):
-    script, _ = calls
+    script = calls[0]
     script.extend([http_error(502), FakeResponse()])
     c, sleeps = client(retries=1)
     c.request('POST', 'x', form={'a': 'b'}, retry_unsafe=True)
@@ -104,22 +104,22 @@ def test_retry_unsafe_repeats_a_post(calls):
 
 
 def test_timeouts_and_unreachable_hosts_are_clean_errors(calls):
-    script, _ = calls
+    script = calls[0]
     script.extend([TimeoutError('timed out'), TimeoutError('timed out')])
-    c, _ = client(retries=1, timeout=7)
+    c = client(retries=1, timeout=7)[0]
     with pytest.raises(_http.HttpError, match=r'no answer within 7 s \(timeout\) \(after 2 attempts\)') as err:
         c.request('GET', 'x')
     assert err.value.status is None
     script.append(URLError(socket.gaierror(-2, 'Name or service not known')))
-    c, _ = client(retries=0)
+    c = client(retries=0)[0]
     with pytest.raises(_http.HttpError, match='cannot resolve'):
         c.request('GET', 'x')
 
 
 def test_non_json_answer_and_error_body_redaction(calls):
-    script, _ = calls
+    script = calls[0]
     script.append(FakeResponse(body=b'<html>proxy error</html>', headers={'Content-Type': 'text/html'}))
-    c, _ = client(secrets=['s3cret-value'])
+    c = client(secrets=['s3cret-value'])[0]
     with pytest.raises(_http.HttpError, match='not JSON') as err:
         c.request('GET', 'x')
     assert 'proxy error' in err.value.body

@@ -33,14 +33,14 @@ def test_client_credentials_basic_auth(iam):
 
 
 def test_token_exchange_sends_only_what_iam_reads(iam):
-    form, _ = iam.build_request('token_exchange', subject_token='st', audience='aud')
+    form = iam.build_request('token_exchange', subject_token='st', audience='aud')[0]
     assert form == {
         'grant_type': 'urn:ietf:params:oauth:grant-type:token-exchange',
         'subject_token': 'st',
         'subject_token_type': 'urn:ietf:params:oauth:token-type:access_token',
         'audience': 'aud',
     }
-    form, _ = iam.build_request('token_exchange', subject_token='st', scope=['openid', 'offline_access'])
+    form = iam.build_request('token_exchange', subject_token='st', scope=['openid', 'offline_access'])[0]
     assert 'audience' not in form and form['scope'] == 'openid offline_access'
     with pytest.raises(ValueError, match='subject_token'):
         iam.build_request('token_exchange')

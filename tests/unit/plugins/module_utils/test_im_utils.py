@@ -43,7 +43,8 @@ def test_header_round_trips_through_ims_parser():
         {'id': 'd', 'type': 'Dummy', 'skipped': None},
     ]
     header = _im.auth_header(entries)
-    assert header.split('\\n')[0] == 'id = im; type = InfrastructureManager; username = u; password = "p;a=ss"'
+    first_line = header.split('\\n', maxsplit=1)[0]
+    assert first_line == 'id = im; type = InfrastructureManager; username = u; password = "p;a=ss"'
     parsed = parse_like_im(header)
     assert parsed[0]['password'] == 'p;a=ss'
     assert parsed[1] == {
