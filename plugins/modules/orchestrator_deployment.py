@@ -393,8 +393,17 @@ class OrchestratorDeploymentModule(ApiModule):
         uuid = dep['uuid']
         if dep.get('status') in orch.GONE:
             self.done('none', dep, False)
+        if dep.get('status') == 'DELETE_IN_PROGRESS':
+            # Already being deleted (another DELETE would get 409): only wait for it.
+            if p['wait'] and not self.check_mode:
+                final = self.wait_for(uuid)
+                if final is not None and final.get('status') == 'DELETE_FAILED':
+                    self.fail_deployment('deletion of deployment %s failed' % uuid, final)
+                dep = final or dict(dep, status='DELETE_COMPLETE')
+            self.done('none', dep, False)
         if self.check_mode:
             self.done('deleted', dep, True)
+        # False when the orchestrator answers 404/409 (gone, or a deletion already running).
         changed = self.client.delete(uuid)
         if p['wait']:
             final = self.wait_for(uuid)

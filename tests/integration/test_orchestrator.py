@@ -1,6 +1,11 @@
 """dodas.dodas.orchestrator_deployment(_info) run by ansible-playbook against the orchestrator
 double on 127.0.0.1 (tokens from the IAM double)."""
 
+import pytest
+
+from ansible_collections.dodas.dodas.plugins.module_utils import _orchestrator as orch
+from ansible_collections.dodas.dodas.plugins.module_utils._http import HttpError
+
 TEMPLATE = """tosca_definitions_version: tosca_simple_yaml_1_0
 topology_template:
   inputs:
@@ -159,6 +164,20 @@ def test_api_errors_are_clean(orchestrator, orchestrator_token, iam, play, tmp_p
     bobs = play.run([_dep(orchestrator, bob_tf, name='bobs', template=TEMPLATE)])[0]
     theft = play.run([_dep(orchestrator, tf, uuid=bobs['uuid'], template=TEMPLATE + '# changed\n')])[0]
     assert theft['failed'] and theft['status'] == 403
+
+    # A second delete while the first is in progress sends nothing; the orchestrator would
+    # answer 409, which the client takes as "nothing to do".
+    orchestrator.steps = 10**6
+    absent = _dep(orchestrator, bob_tf, uuid=bobs['uuid'], state='absent', wait=False)
+    first_delete, second_delete = play.run([absent, absent])
+    assert first_delete['changed'] is True and first_delete['status'] == 'DELETE_IN_PROGRESS', first_delete
+    assert second_delete['changed'] is False and not second_delete.get('failed'), second_delete
+    assert len([r for r in orchestrator.server.requests if r.method == 'DELETE']) == 1
+    client = orch.OrchestratorClient(orchestrator.url, other, retries=0)
+    with pytest.raises(HttpError) as conflict:
+        client.http.request('DELETE', f'deployments/{bobs["uuid"]}', decode='none')
+    assert conflict.value.status == 409 and 'already in DELETE_IN_PROGRESS' in conflict.value.msg
+    assert client.delete(bobs['uuid']) is False
 
 
 def test_info_pages_and_filters(orchestrator, orchestrator_token, iam, play, tmp_path):
