@@ -4,7 +4,7 @@ SHELL := /bin/bash
 ENV := source scripts/env.sh &&
 SCENARIO ?= common
 
-.PHONY: help bootstrap test test-fast lint sanity unit argspecs build-test molecule molecule-all demo demo-down bench-htcondor bench-harness clean
+.PHONY: help bootstrap test test-fast lint sanity unit argspecs build-test integration molecule molecule-all demo demo-down bench-htcondor bench-harness bench-modules clean
 
 help:
 	@echo "make test       bootstrap, then every gate and every Molecule scenario (what CI runs)"
@@ -21,7 +21,7 @@ test: bootstrap
 test-fast: bootstrap
 	@scripts/test fast
 
-lint sanity unit argspecs build-test molecule-all: bootstrap
+lint sanity unit argspecs build-test integration molecule-all: bootstrap
 	@scripts/test $@
 
 molecule: bootstrap
@@ -38,6 +38,9 @@ bench-htcondor: bootstrap
 
 bench-harness: bootstrap
 	@$(ENV) python benchmarks/harness.py
+
+bench-modules: bootstrap
+	@$(ENV) python benchmarks/modules.py
 
 clean:
 	@$(ENV) scripts/pkgcache stop

@@ -8,13 +8,17 @@ DODAS_PYTHON=${DODAS_PYTHON:-python3}
 # and an unchanged checkout (even a fresh clone) reuses the ready one.
 _dodas_req_hash=$(cat "$DODAS_ROOT/requirements/dev.txt" "$DODAS_ROOT/requirements/constraints.txt" | sha256sum | cut -c1-12)
 DODAS_VENV=${DODAS_VENV:-$DODAS_CACHE/venv-$_dodas_req_hash}
+# The Infrastructure Manager (tests/integration start it) lives in a venv of its own,
+# keyed by its pins like the main one.
+_dodas_im_hash=$(cat "$DODAS_ROOT/requirements/im.txt" "$DODAS_ROOT/requirements/im-constraints.txt" | sha256sum | cut -c1-12)
+DODAS_IM_VENV=${DODAS_IM_VENV:-$DODAS_CACHE/im-2.0.0-$_dodas_im_hash}
 CONTAINERS_CONF=$DODAS_ROOT/.config/containers.conf
 # Ansible finds dodas.dodas as this very checkout (a link made by scripts/bootstrap
 # under .cache/, which git ignores); the bundled collections come from the venv's
 # `ansible` package. Galaxy is never asked.
 ANSIBLE_COLLECTIONS_PATH=$DODAS_ROOT/.cache/collections
 PATH=$DODAS_VENV/bin:$PATH
-export DODAS_ROOT DODAS_CACHE DODAS_PYTHON DODAS_VENV CONTAINERS_CONF ANSIBLE_COLLECTIONS_PATH PATH
+export DODAS_ROOT DODAS_CACHE DODAS_PYTHON DODAS_VENV DODAS_IM_VENV CONTAINERS_CONF ANSIBLE_COLLECTIONS_PATH PATH
 
 dodas_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 dodas_die() { printf '\033[31mERROR: %s\033[0m\n' "$*" >&2; exit 1; }

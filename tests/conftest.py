@@ -1,20 +1,11 @@
-"""Shared pytest settings: the collection root and helpers to read its YAML."""
-
-from pathlib import Path
+"""Shared pytest settings: the collection importable as ``ansible_collections.dodas.dodas``
+(for the plugin unit tests) and the ``root`` fixture. Helpers live in ``support``."""
 
 import pytest
-import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+from support import ROOT, collection_on_path
 
-
-def load_yaml(path):
-    with open(path, encoding='utf-8') as handle:
-        return yaml.safe_load(handle)
-
-
-def roles():
-    return sorted(p.name for p in (ROOT / 'roles').iterdir() if p.is_dir())
+collection_on_path()
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import tarfile
 
 import pytest
 
-from conftest import ROOT, load_yaml
+from support import ROOT, load_yaml
 
 
 @pytest.fixture(scope='module')
@@ -95,3 +95,23 @@ def test_ansible_doc_documents_the_roles(installed):
     roles = json.loads(result.stdout)
     shipped = sorted(p.name for p in (ROOT / 'roles').iterdir() if (p / 'meta' / 'argument_specs.yml').is_file())
     assert sorted(name.removeprefix('dodas.dodas.') for name in roles) == shipped
+
+
+def test_ansible_doc_is_complete_for_every_module(installed):
+    modules = sorted(p.stem for p in (ROOT / 'plugins' / 'modules').glob('*.py') if p.stem != '__init__')
+    result = subprocess.run(
+        ['ansible-doc', '--json', *[f'dodas.dodas.{m}' for m in modules]],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=_env(installed),
+    )
+    docs = json.loads(result.stdout)
+    for module in modules:
+        entry = docs[f'dodas.dodas.{module}']
+        doc = entry['doc']
+        assert doc['short_description'] and doc['description'] and doc['author'], module
+        assert doc['options'] and all(o.get('description') for o in doc['options'].values()), module
+        assert set(doc['attributes']) >= {'check_mode', 'diff_mode', 'idempotent'}, module
+        assert entry['examples'].strip(), module
+        assert entry['return'] and all(r.get('description') for r in entry['return'].values()), module

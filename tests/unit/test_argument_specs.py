@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import ROOT, load_yaml, roles
+from support import ROOT, load_yaml, roles
 
 # ansible's argument spec types and the Python types their defaults must have.
 TYPES = {

@@ -4,7 +4,7 @@ from pathlib import PurePosixPath
 
 import pytest
 
-from conftest import ROOT, load_yaml, roles
+from support import ROOT, load_yaml, roles
 
 STAGES = ['preflight', 'install', 'configure', 'service']
 
