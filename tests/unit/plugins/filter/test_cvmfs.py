@@ -1,15 +1,10 @@
 """The cvmfs_http_proxy filter builds CVMFS_HTTP_PROXY from proxy groups."""
 
-import importlib.util
-
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from conftest import ROOT
+from ansible_collections.dodas.dodas.plugins.filter import cvmfs
 
-_spec = importlib.util.spec_from_file_location('dodas_filter_cvmfs', ROOT / 'plugins' / 'filter' / 'cvmfs.py')
-cvmfs = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(cvmfs)
 proxy = cvmfs.cvmfs_http_proxy
 
 
