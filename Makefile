@@ -4,7 +4,7 @@ SHELL := /bin/bash
 ENV := source scripts/env.sh &&
 SCENARIO ?= common
 
-.PHONY: help bootstrap test test-fast lint sanity unit argspecs build-test molecule molecule-all demo demo-down bench-htcondor bench-harness clean
+.PHONY: help bootstrap test test-fast lint sanity unit argspecs build-test molecule molecule-all demo demo-down bench-htcondor bench-harness bench-cache bench-squid bench-xcache clean
 
 help:
 	@echo "make test       bootstrap, then every gate and every Molecule scenario (what CI runs)"
@@ -38,6 +38,15 @@ bench-htcondor: bootstrap
 
 bench-harness: bootstrap
 	@$(ENV) python benchmarks/harness.py
+
+bench-cache: bootstrap
+	@$(ENV) python benchmarks/data_cache.py
+
+bench-squid: bootstrap
+	@$(ENV) python benchmarks/data_cache.py --only squid
+
+bench-xcache: bootstrap
+	@$(ENV) python benchmarks/data_cache.py --only xcache
 
 clean:
 	@$(ENV) scripts/pkgcache stop
