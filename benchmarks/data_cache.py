@@ -112,7 +112,8 @@ def squid(work, objects, size_kib):
         misses = len(re.findall(r' TCP_MISS/200 ', log))
         hits = len(re.findall(r' TCP_(?:MEM_)?HIT/200 ', log))
         if misses != objects or hits != objects:
-            sys.exit(f'squid: expected {objects} misses and hits, the access log shows {misses} and {hits}')
+            codes = re.findall(r' (TCP_\S+) ', log)
+            sys.exit(f'squid: expected {objects} misses and hits, the access log shows {codes}')
         return {
             'object_kib': size_kib,
             'objects': objects,
