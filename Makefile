@@ -4,7 +4,7 @@ SHELL := /bin/bash
 ENV := source scripts/env.sh &&
 SCENARIO ?= common
 
-.PHONY: help bootstrap test test-fast lint sanity unit argspecs build-test integration molecule molecule-all demo demo-down bench-htcondor bench-harness bench-modules clean
+.PHONY: help bootstrap test test-fast lint sanity unit argspecs build-test integration molecule molecule-all demo demo-down bench-htcondor bench-harness bench-modules bench-cache bench-squid bench-xcache clean
 
 help:
 	@echo "make test       bootstrap, then every gate and every Molecule scenario (what CI runs)"
@@ -41,6 +41,15 @@ bench-harness: bootstrap
 
 bench-modules: bootstrap
 	@$(ENV) python benchmarks/modules.py
+
+bench-cache: bootstrap
+	@$(ENV) python benchmarks/data_cache.py
+
+bench-squid: bootstrap
+	@$(ENV) python benchmarks/data_cache.py --only squid
+
+bench-xcache: bootstrap
+	@$(ENV) python benchmarks/data_cache.py --only xcache
 
 clean:
 	@$(ENV) scripts/pkgcache stop
