@@ -4,7 +4,7 @@ SHELL := /bin/bash
 ENV := source scripts/env.sh &&
 SCENARIO ?= common
 
-.PHONY: help bootstrap test test-fast lint sanity unit argspecs build-test integration molecule molecule-all demo demo-down bench-htcondor bench-harness bench-modules bench-cache bench-squid bench-xcache clean
+.PHONY: help bootstrap test test-fast lint sanity unit argspecs build-test integration molecule molecule-all demo demo-down bench-htcondor bench-harness bench-modules bench-cache bench-squid bench-xcache bench-spark clean
 
 help:
 	@echo "make test       bootstrap, then every gate and every Molecule scenario (what CI runs)"
@@ -35,6 +35,9 @@ demo-down:
 
 bench-htcondor: bootstrap
 	@$(ENV) python benchmarks/htcondor_pool.py
+
+bench-spark: bootstrap
+	@$(ENV) python benchmarks/spark_cluster.py
 
 bench-harness: bootstrap
 	@$(ENV) python benchmarks/harness.py
