@@ -97,8 +97,14 @@ def test_wait_timeout_and_no_wait(im_server, play, tmp_path):
         ]
     )
     assert no_wait['changed'] is True and no_wait['infrastructure_id'], no_wait
-    assert no_wait['state'] in ('pending', 'running'), no_wait
-    assert timed_out['failed'] and 'after 0 s' in timed_out['msg'], timed_out
+    # Not waited for: whatever IM says at once (it may already have given up on the Dummy VM).
+    assert no_wait['state'] in ('pending', 'running', 'unconfigured'), no_wait
+    # With no time to wait the module reads the state once: still in progress (the timeout
+    # path), or, on a fast machine, IM has already given up on the Dummy VM. Either way it
+    # fails cleanly and names the infrastructure. The timeout arithmetic is unit-tested
+    # (tests/unit/plugins/module_utils/test_im_utils.py).
+    assert timed_out['failed'], timed_out
+    assert 'after 0 s' in timed_out['msg'] or 'is unconfigured' in timed_out['msg'], timed_out
     assert timed_out['infrastructure_id']  # so that it can be deleted
     # The Dummy VM cannot be contextualized: IM gives up, and the module shows IM's log.
     assert unconfigured['failed'] and 'is unconfigured' in unconfigured['msg'], unconfigured

@@ -74,3 +74,58 @@ def test_secret_values_and_ids():
     entries = [{'id': 'im', 'type': 'InfrastructureManager', 'username': 'u', 'password': 'pw', 'token': 't'}]
     assert _im.secret_values(entries) == {'pw', 't'}
     assert _im.infrastructure_id('http://im:8800/infrastructures/abc-1/') == 'abc-1'
+
+
+class _Clock:
+    """A clock that moves only when the client sleeps."""
+
+    def __init__(self):
+        self.now = 0.0
+        self.sleeps = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def _client_with_states(states):
+    client = _im.ImClient.__new__(_im.ImClient)
+    answers = iter(states)
+    client.state = lambda infid: next(answers)
+    return client
+
+
+def test_wait_gives_up_at_the_deadline_with_the_last_state():
+    clock = _Clock()
+    client = _client_with_states([{'state': 'running', 'vm_states': {'0': 'running'}}] * 100)
+    with pytest.raises(_im.WaitTimeoutError) as caught:
+        client.wait('inf-1', 30, interval=5, max_interval=60, sleep=clock.sleep, clock=clock)
+    assert 'is still running after 30 s' in caught.value.msg
+    assert caught.value.state['state'] == 'running'
+    assert sum(clock.sleeps) == 30  # the last sleep is cut to the deadline
+    assert clock.sleeps[:3] == [5, 7.5, 11.25]  # the interval grows by half
+
+
+def test_wait_with_no_time_left_asks_once():
+    clock = _Clock()
+    client = _client_with_states([{'state': 'pending', 'vm_states': {}}])
+    with pytest.raises(_im.WaitTimeoutError, match='after 0 s'):
+        client.wait('inf-1', 0, sleep=clock.sleep, clock=clock)
+    assert clock.sleeps == []
+
+
+@pytest.mark.parametrize('final', ['configured', 'unconfigured', 'failed'])
+def test_wait_returns_a_final_state_at_once(final):
+    clock = _Clock()
+    client = _client_with_states([{'state': 'running'}, {'state': final}])
+    assert client.wait('inf-1', 600, interval=5, sleep=clock.sleep, clock=clock)['state'] == final
+    assert clock.sleeps == [5]
+
+
+def test_wait_returns_none_when_the_infrastructure_is_gone():
+    clock = _Clock()
+    client = _client_with_states([None])
+    assert client.wait('inf-1', 600, sleep=clock.sleep, clock=clock) is None
