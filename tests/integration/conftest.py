@@ -63,12 +63,16 @@ def im_server(tmp_path_factory):
     workdir = tmp_path_factory.mktemp('im')
     port = _free_port()
     log = open(workdir / 'stdout.log', 'wb')
-    proc = subprocess.Popen(
-        [str(python), str(HERE / 'im_launcher.py'), str(port), str(workdir)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={k: v for k, v in os.environ.items() if not k.startswith(('ANSIBLE_', 'PYTHON'))},
-    )
+    try:
+        proc = subprocess.Popen(
+            [str(python), str(HERE / 'im_launcher.py'), str(port), str(workdir)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={k: v for k, v in os.environ.items() if not k.startswith(('ANSIBLE_', 'PYTHON'))},
+        )
+    except OSError as exc:
+        log.close()
+        pytest.fail(f'cannot run the IM venv python {python}: {exc} (run scripts/bootstrap: it rebuilds a broken venv)')
     url = f'http://127.0.0.1:{port}'
     deadline = time.monotonic() + 90
     while True:
