@@ -190,8 +190,30 @@ def tosca_machines(machines, provider, options=None, deployment='', flavors=None
     raise AnsibleFilterError(f'tosca_machines: unknown provider {provider!r} (podman, openstack)')
 
 
+def tosca_server_addresses(server):
+    """The first fixed (private) and floating (public) IPv4 addresses of an OpenStack server, as
+    the openstack.cloud.server module returns it (``addresses``: network -> list of addresses)."""
+    if not isinstance(server, dict):
+        raise AnsibleFilterError('tosca_server_addresses expects the server dict of openstack.cloud.server')
+    private = public = ''
+    for entries in (server.get('addresses') or {}).values():
+        for entry in entries or []:
+            if entry.get('version', 4) != 4:
+                continue
+            kind = entry.get('OS-EXT-IPS:type', 'fixed')
+            if kind == 'floating' and not public:
+                public = entry.get('addr', '')
+            elif kind == 'fixed' and not private:
+                private = entry.get('addr', '')
+    private = private or server.get('private_v4') or server.get('access_ipv4') or ''
+    public = public or server.get('public_v4') or ''
+    if not private:
+        raise AnsibleFilterError(f'server {server.get("name")!r} has no IPv4 address')
+    return {'private_address': private, 'public_address': public}
+
+
 class FilterModule:
     """TOSCA deployment filters."""
 
     def filters(self):
-        return {'tosca_machines': tosca_machines}
+        return {'tosca_machines': tosca_machines, 'tosca_server_addresses': tosca_server_addresses}

@@ -39,8 +39,8 @@ options:
     required: true
     choices: [dodas.dodas.tosca]
   template:
-    description: Path of the TOSCA template, relative to the inventory source file or absolute.
-    type: path
+    description: Path of the TOSCA template, relative to the inventory source file or absolute (C(~) is expanded).
+    type: str
     required: true
   inputs:
     description: Values of the template's inputs. Inputs without a default must be given; unknown ones are refused.
@@ -66,11 +66,12 @@ options:
   provider_options:
     description:
       - Settings of the provider, passed to the deploy playbook as C(tosca_provider_options); see C(docs/tosca.md).
-      - "C(podman): C(images) (map of C(<distribution>-<version>) to an image; default C(localhost/dodas/<distribution>:<version>)),
-        C(privileged) (bool or list of Compute node names), C(capabilities) (list), C(network)."
-      - "C(openstack): C(cloud), C(key_name), C(ssh_user), C(network) (default: the C(endpoint) C(network_name)),
-        C(floating_ip) (bool), C(flavors) (map of Compute node to flavour), C(images) (map of C(<distribution>-<version>)
-        to an image)."
+      - "C(podman): C(images) (map of C(<distribution>-<version>) to an image; default
+        C(localhost/dodas/<distribution>:<version>)), C(privileged) (bool or list of Compute node names),
+        C(capabilities) (list), C(network), C(join_containers) (list), C(apt_proxy)."
+      - "C(openstack): C(cloud), C(key_name), C(ssh_user), C(ssh_cidr), C(ingress_cidr), C(network) (default: the
+        C(endpoint) C(network_name)), C(floating_ip) (bool), C(flavors) (map of Compute node to flavour), C(images)
+        (map of C(<distribution>-<version>) to an image), C(timeout)."
     type: dict
     default: {}
   state_dir:
@@ -84,7 +85,7 @@ options:
 """
 
 EXAMPLES = r"""
-# deploy.tosca.yml - then: ansible-playbook -i deploy.tosca.yml dodas.dodas.tosca_deploy
+# demo.tosca.yml - local containers; then: ansible-playbook -i demo.tosca.yml dodas.dodas.tosca_deploy
 plugin: dodas.dodas.tosca
 template: tosca/templates/htcondor_cluster.yaml
 deployment: demo
@@ -92,19 +93,14 @@ inputs:
   execute_nodes: 2
 provider: podman
 
-# An OpenStack project, with the cloud from clouds.yaml
-plugin: dodas.dodas.tosca
-template: cms_site.yaml
-deployment: t2-xx-dodas
-inputs:
-  worker_nodes: 10
-  cms_local_site: T2_XX_Dodas
-provider: openstack
-provider_options:
-  cloud: my-project
-  key_name: admin-key
-  ssh_user: debian
-  floating_ip: true
+# t2-xx-dodas.tosca.yml - an OpenStack project (the cloud from clouds.yaml):
+# plugin: dodas.dodas.tosca
+# template: cms_site.yaml
+# deployment: t2-xx-dodas
+# inputs: {execute_nodes: 10, cms_local_site: T2_XX_Dodas}
+# provider: openstack
+# provider_options: {cloud: my-project, key_name: admin-key, ssh_user: debian,
+#                    ssh_cidr: 192.0.2.0/24, network: project-net, floating_ip: true}
 """
 
 import json
@@ -133,7 +129,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
     def parse(self, inventory, loader, path, cache=True):
         super().parse(inventory, loader, path, cache)
         self._read_config_data(path)
-        template = self.get_option('template')
+        template = os.path.expanduser(self.get_option('template'))
         if not os.path.isabs(template):
             template = os.path.join(os.path.dirname(os.path.abspath(path)), template)
         deployment = self.get_option('deployment') or os.path.splitext(os.path.basename(template))[0]

@@ -130,7 +130,9 @@ class Deployment:
 
     def __init__(self, template_path, inputs=None, deployment='', local_defs=None):
         if not HAS_TOSCA_PARSER:
-            raise ToscaError(f'the Python package tosca-parser is needed on the controller: {TOSCA_PARSER_IMPORT_ERROR}')
+            raise ToscaError(
+                f'the Python package tosca-parser is needed on the controller: {TOSCA_PARSER_IMPORT_ERROR}'
+            )
         self.path = str(template_path)
         self.deployment = deployment
         defs, raw = local_defs_for(self.path, local_defs)
@@ -195,7 +197,9 @@ class Deployment:
         if count is None:
             count = 1
         if isinstance(count, Runtime) or not isinstance(count, int) or isinstance(count, bool) or count < 0:
-            raise ToscaError(f'{self.path}: node {compute.name}: scalable count must be a whole number >= 0, got {count!r}')
+            raise ToscaError(
+                f'{self.path}: node {compute.name}: scalable count must be a whole number >= 0, got {count!r}'
+            )
         return [host_name(self.deployment, compute.name, i) for i in range(1, count + 1)]
 
     def host_of(self, node, seen=None):
@@ -213,7 +217,7 @@ class Deployment:
 
     # -- software nodes ----------------------------------------------------------------------
     def _service(self, node):
-        inputs, owner = operation_inputs(node.type_definition)
+        inputs, _owner = operation_inputs(node.type_definition)
         host = self.host_of(node)
         if host is None:
             raise ToscaError(f'{self.path}: node {node.name} ({node.type}) is not hosted on a Compute node')
@@ -267,7 +271,7 @@ class Deployment:
     # -- functions -----------------------------------------------------------------------------
     def resolve(self, value, node, where):
         if isinstance(value, dict) and len(value) == 1:
-            (fn, args), = value.items()
+            ((fn, args),) = value.items()
             if fn in FUNCTIONS:
                 return getattr(self, '_' + fn)(args, node, where)
             if fn.startswith('get_') or fn in ('token', 'join'):
@@ -293,9 +297,13 @@ class Deployment:
                 raise ToscaError(f'{self.path}: node {node.name}, {where}: {fn} of HOST, but the node has no host')
             return host
         if ref in ('SOURCE', 'TARGET'):
-            raise ToscaError(f'{self.path}: node {node.name}, {where}: {fn} of {ref} is only meaningful in relationships')
+            raise ToscaError(
+                f'{self.path}: node {node.name}, {where}: {fn} of {ref} is only meaningful in relationships'
+            )
         if ref not in self.nodes:
-            raise ToscaError(f'{self.path}: node {node.name}, {where}: {fn} names a node {ref!r} that is not in the template')
+            raise ToscaError(
+                f'{self.path}: node {node.name}, {where}: {fn} names a node {ref!r} that is not in the template'
+            )
         return self.nodes[ref]
 
     def _get_property(self, args, node, where):
@@ -308,7 +316,8 @@ class Deployment:
             props = self.capability_properties(entity, rest[0])
             if rest[1] not in props:
                 raise ToscaError(
-                    f'{self.path}: node {node.name}, {where}: capability {rest[0]} of {entity.name} has no property {rest[1]!r}'
+                    f'{self.path}: node {node.name}, {where}: capability {rest[0]} of {entity.name} '
+                    f'has no property {rest[1]!r}'
                 )
             value, rest = props[rest[1]], rest[2:]
         else:
@@ -322,7 +331,9 @@ class Deployment:
             try:
                 value = value[index]
             except (KeyError, IndexError, TypeError):
-                raise ToscaError(f'{self.path}: node {node.name}, {where}: get_property index {index!r} not found') from None
+                raise ToscaError(
+                    f'{self.path}: node {node.name}, {where}: get_property index {index!r} not found'
+                ) from None
         return value
 
     def _get_attribute(self, args, node, where):
@@ -347,12 +358,15 @@ class Deployment:
         if rest:
             index = rest[0]
             if not isinstance(index, int) or isinstance(index, bool):
-                raise ToscaError(f'{self.path}: node {node.name}, {where}: get_attribute index must be a number, got {index!r}')
+                raise ToscaError(
+                    f'{self.path}: node {node.name}, {where}: get_attribute index must be a number, got {index!r}'
+                )
             if not 0 <= index < len(hosts):
                 raise ToscaError(
-                    f'{self.path}: node {node.name}, {where}: {host.name} has {len(hosts)} instance(s), no index {index}'
+                    f'{self.path}: node {node.name}, {where}: '
+                    f'{host.name} has {len(hosts)} instance(s), no index {index}'
                 )
-            return Runtime(f"hostvars[{hosts[index]!r}][{var!r}]")
+            return Runtime(f'hostvars[{hosts[index]!r}][{var!r}]')
         return Runtime(f"{hosts!r} | map('extract', hostvars, {var!r}) | list")
 
     def _concat(self, args, node, where):
@@ -408,7 +422,11 @@ class Deployment:
             out['tosca_compute'].extend(self.instances[compute.name])
             out[safe_group('tosca_compute_' + compute.name)] = list(self.instances[compute.name])
         for service in self.services.values():
-            names = [*service['groups'], safe_group('tosca_node_' + service['name']), safe_group(service['type']).lower()]
+            names = [
+                *service['groups'],
+                safe_group('tosca_node_' + service['name']),
+                safe_group(service['type']).lower(),
+            ]
             for group in names:
                 members = out.setdefault(group, [])
                 members.extend(h for h in service['hosts'] if h not in members)
