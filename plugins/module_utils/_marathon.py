@@ -317,7 +317,7 @@ def explain(exc, app_id=None):
             's' if len(ids) != 1 else '',
             ', '.join(ids) or '(unknown)',
         )
-        extra['deployments'] = ids
+        extra['deployments'] = [{'id': i} for i in ids]
     elif exc.status == 401:
         msg = '%s. Marathon wants credentials: check username and password (Marathon --http_credentials) or token' % (
             msg,

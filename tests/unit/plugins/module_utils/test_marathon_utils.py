@@ -233,7 +233,7 @@ def test_a_locked_app_names_the_deployments_and_force():
     body = {'message': 'App is locked by one or more deployments.', 'deployments': [{'id': 'd1'}, {'id': 'd2'}]}
     exc = mar.explain(error(409, body), '/a')
     assert 'being changed by deployments d1, d2' in exc.msg and 'force: true' in exc.msg
-    assert exc.extra == {'deployments': ['d1', 'd2']}
+    assert exc.extra == {'deployments': [{'id': 'd1'}, {'id': 'd2'}]}
     exists = mar.explain(error(409, {'message': 'An app with id [/a] already exists.'}))
     assert 'force' not in exists.msg and exists.extra == {}
 
