@@ -72,8 +72,8 @@ options:
     type: path
   token:
     description:
-      - A DC/OS authentication token, sent as C(Authorization: token=<token>) (what the DC/OS
-        Admin Router in front of Marathon expects). Instead of O(username).
+      - A DC/OS authentication token, sent in the C(Authorization) header as C(token=<token>)
+        (what the DC/OS Admin Router in front of Marathon expects). Instead of O(username).
     type: str
   token_file:
     description:
@@ -95,7 +95,8 @@ options:
         C(lastTaskFailure), C(taskStats)) are dropped with a warning, so a definition saved from
         C(GET /v2/apps/<id>) can be used as is.
       - C(env) and C(labels) values must be strings (an C(env) value may also be a secret
-        reference C({secret: name})); the module refuses others before sending anything.
+        reference, a mapping whose only key is C(secret)); the module refuses others before
+        sending anything.
       - Required with O(state=present), unless O(definition_file).
     type: dict
   definition_file:
@@ -114,7 +115,7 @@ options:
     default: present
   force:
     description:
-      - Send C(force=true): Marathon then cancels a deployment that still runs for the app
+      - Send C(force=true), so that Marathon cancels a deployment that still runs for the app
         (which otherwise makes it answer HTTP 409, "App is locked by one or more deployments")
         and applies this change.
       - Cancelling a deployment can leave the app with a mix of old and new tasks until this
@@ -130,7 +131,7 @@ options:
   wait_timeout:
     description:
       - Seconds to wait at most. Marathon does not give up a deployment that cannot finish (no
-        resources offered, failing health checks): on timeout the module fails, naming the
+        resources offered, failing health checks). On timeout the module fails, naming the
         deployment, its step and its current actions, and the deployment goes on.
     type: int
     default: 600
@@ -143,7 +144,7 @@ notes:
 seealso:
   - name: Marathon REST API
     description: The apps and deployments endpoints this module uses.
-    link: https://mesosphere.github.io/marathon/api-console/index.html
+    link: https://mesosphere.github.io/marathon/docs/generated/api.html
 """
 
 EXAMPLES = r"""
@@ -234,7 +235,7 @@ deployments:
   type: list
   elements: raw
 validation_errors:
-  description: Marathon's reasons for rejecting the definition (C(path: errors)).
+  description: Marathon's reasons for rejecting the definition, one C(<path>) and its errors per item.
   returned: when Marathon answers 400 or 422
   type: list
   elements: str

@@ -181,7 +181,7 @@ class MarathonDouble:
             return True
         if self.credentials and header.startswith('Basic '):
             try:
-                user, _, password = base64.b64decode(header[6:]).decode('utf-8').partition(':')
+                user, _colon, password = base64.b64decode(header[6:]).decode('utf-8').partition(':')
             except (ValueError, UnicodeError):
                 return False
             return (user, password) == tuple(self.credentials)
