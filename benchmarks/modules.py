@@ -1,6 +1,7 @@
 """Module benchmarks: what the token cache saves, and what Ansible adds around the API calls.
 
 Run:  make bench-modules   (or: source scripts/env.sh && python benchmarks/modules.py)
+      python benchmarks/modules.py --only marathon   (the Marathon figures alone: no IM)
 
 Starts the IAM and orchestrator doubles (tests/doubles/) and the real Infrastructure Manager
 (its venv from scripts/bootstrap) on 127.0.0.1, then prints as JSON, all measured in this run:
@@ -9,7 +10,9 @@ Starts the IAM and orchestrator doubles (tests/doubles/) and the real Infrastruc
 - orchestrator_deployment create + wait + delete through ansible-playbook, and how many HTTP
   requests the module made;
 - im_infrastructure create until ``configured`` and delete through ansible-playbook, against
-  the same calls made directly with the collection's IM client: the ratio is Ansible's share.
+  the same calls made directly with the collection's IM client: the ratio is Ansible's share;
+- marathon_app against the Marathon double (a deployment leaves the list after 2 listings):
+  create + wait, and the no-op re-run, median of ROUNDS each, with the HTTP requests of each.
 """
 
 import json
@@ -31,6 +34,7 @@ sys.path[:0] = [str(ROOT / 'tests'), str(ROOT / '.cache' / 'collections')]
 
 from ansible_collections.dodas.dodas.plugins.module_utils._im import ImClient  # noqa: E402
 from doubles.iam_double import CLIENT_ID, IamDouble  # noqa: E402
+from doubles.marathon_double import MarathonDouble  # noqa: E402
 from doubles.orchestrator_double import OrchestratorDouble  # noqa: E402
 
 ROUNDS = 5
@@ -83,7 +87,54 @@ def start_im(workdir):
     raise SystemExit('IM did not start')
 
 
+MARATHON_APP = {
+    'id': '/bench/web',
+    'cmd': 'python3 -m http.server $PORT0',
+    'cpus': 0.5,
+    'mem': 64,
+    'env': {'MODE': 'bench'},
+    'portDefinitions': [{'port': 0, 'name': 'http'}],
+    'healthChecks': [{'protocol': 'HTTP', 'path': '/'}],
+}
+
+
+def marathon_figures(workdir):
+    """Create + wait, then the no-op re-run, through ansible-playbook (ROUNDS each)."""
+    marathon = MarathonDouble(credentials=('bench', secrets.token_urlsafe(12)), steps=2)
+    marathon.server.start()
+    try:
+        task = {
+            'dodas.dodas.marathon_app': {
+                'url': marathon.url,
+                'username': marathon.credentials[0],
+                'password': marathon.credentials[1],
+                'definition': MARATHON_APP,
+            }
+        }
+        creating, rerun, create_requests, rerun_requests = [], [], [], []
+        for _round in range(ROUNDS):
+            marathon.apps.clear()
+            before = len(marathon.server.requests)
+            creating.append(play(workdir, [task]))
+            middle = len(marathon.server.requests)
+            rerun.append(play(workdir, [task]))
+            create_requests.append(middle - before)
+            rerun_requests.append(len(marathon.server.requests) - middle)
+    finally:
+        marathon.server.stop()
+    return {
+        'marathon_create_wait_s': round(statistics.median(creating), 2),
+        'marathon_noop_rerun_s': round(statistics.median(rerun), 2),
+        'marathon_create_http_requests': max(create_requests),
+        'marathon_noop_http_requests': max(rerun_requests),
+    }
+
+
 def main():
+    if sys.argv[1:] == ['--only', 'marathon']:
+        with tempfile.TemporaryDirectory() as workdir:
+            print(json.dumps(dict({'rounds': ROUNDS}, **marathon_figures(workdir)), indent=2))
+        return
     figures = {'rounds': ROUNDS}
     iam = IamDouble()
     client_secret = secrets.token_urlsafe(24)
@@ -162,6 +213,7 @@ def main():
             figures['im_create_configured_delete_module_s'] = round(module_s, 2)
             figures['im_create_configured_delete_client_s'] = round(direct_s, 2)
             figures['im_module_over_client'] = round(module_s / direct_s, 2)
+            figures.update(marathon_figures(workdir))
         finally:
             im_proc.terminate()
             im_proc.wait(timeout=20)

@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from doubles.iam_double import CLIENT_ID, IamDouble
+from doubles.marathon_double import MarathonDouble
 from doubles.orchestrator_double import OrchestratorDouble
 from support import COLLECTIONS, ROOT
 
@@ -35,6 +36,18 @@ def iam():
 @pytest.fixture
 def orchestrator(iam):
     double = OrchestratorDouble(iam.introspect, steps=2)
+    double.server.start()
+    yield double
+    double.server.stop()
+
+
+@pytest.fixture
+def marathon():
+    """The Marathon double with HTTP Basic credentials (``--http_credentials``) and a DC/OS
+    token; deployments finish after being listed twice."""
+    double = MarathonDouble(
+        credentials=('dodas', 'mp-' + secrets.token_urlsafe(18)), tokens=['dcos-' + secrets.token_urlsafe(18)], steps=2
+    )
     double.server.start()
     yield double
     double.server.stop()

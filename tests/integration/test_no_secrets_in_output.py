@@ -1,16 +1,18 @@
-"""No secret value (client secret, access and refresh tokens, IM passwords) appears in any
+"""No secret value (client secret, access and refresh tokens, IM and Marathon passwords) appears in any
 module output or log line: a playbook using every module, successes and failures alike, runs
 with -vvv and a log file, and both are searched for every secret the run handled."""
 
+import base64
 import secrets
 
 from test_im_infrastructure import TEMPLATE as IM_TEMPLATE
+from test_marathon_app import DEFINITION as MARATHON_APP
 from test_orchestrator import TEMPLATE
 
 from doubles.iam_double import CLIENT_ID
 
 
-def test_no_secret_in_vvv_output_or_log(iam, orchestrator, im_server, play, tmp_path):
+def test_no_secret_in_vvv_output_or_log(iam, orchestrator, im_server, marathon, play, tmp_path):
     user = iam.user_token(sub='alice', client_id='user-client', scope=('openid', 'profile'))
     im_password = 'im;pw=' + secrets.token_urlsafe(16)
     im_token = secrets.token_urlsafe(24)
@@ -95,14 +97,52 @@ def test_no_secret_in_vvv_output_or_log(iam, orchestrator, im_server, play, tmp_
             },
         },
     ]
+    marathon_user, marathon_password = marathon.credentials
+    marathon_token = next(iter(marathon.tokens))
+    password_file = tmp_path / 'marathon-password'
+    password_file.write_text(marathon_password + '\n')
+    mar = {'url': marathon.url, 'username': marathon_user, 'retries': 0, 'wait_timeout': 30}
+    tasks += [
+        {
+            'name': 'marathon',
+            'dodas.dodas.marathon_app': dict(mar, password=marathon_password, definition=MARATHON_APP),
+        },
+        {
+            'name': 'marathon password file, diff',
+            'dodas.dodas.marathon_app': dict(mar, password_file=str(password_file), definition=MARATHON_APP),
+            'diff': True,
+        },
+        {
+            'name': 'marathon token',
+            'dodas.dodas.marathon_app': {
+                'url': marathon.url,
+                'token': marathon_token,
+                'app_id': MARATHON_APP['id'],
+                'definition': {'instances': 2},
+            },
+            'diff': True,
+        },
+        {
+            'name': 'marathon wrong password',
+            'dodas.dodas.marathon_app': dict(mar, password=marathon_password + 'x', definition=MARATHON_APP),
+            'ignore_errors': True,
+        },
+        {
+            'name': 'marathon delete',
+            'dodas.dodas.marathon_app': dict(
+                mar, password_file=str(password_file), app_id=MARATHON_APP['id'], state='absent'
+            ),
+        },
+    ]
     proc = play.run(tasks, verbosity=3, json_output=False)
     output = proc.stdout + proc.stderr
     log = (tmp_path / 'ansible.log').read_text()
     assert 'PLAY RECAP' in output and 'failed=0' in output, output[-3000:]
-    assert output.count('...ignoring') == 4, output[-3000:]
+    assert output.count('...ignoring') == 5, output[-3000:]
     assert 'dodas.dodas.im_infrastructure' in log or 'im delete' in log
 
-    handled = {iam.client_secret, user, im_password, im_token}
+    basic = base64.b64encode(f'{marathon_user}:{marathon_password}'.encode()).decode()
+    handled = {iam.client_secret, user, im_password, im_token, marathon_password, marathon_token, basic}
     handled |= set(iam.tokens)  # every access token the IAM double issued in this test
     handled |= set(iam.refresh_tokens)
     assert len(iam.refresh_tokens) == 1
