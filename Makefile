@@ -4,7 +4,7 @@ SHELL := /bin/bash
 ENV := source scripts/env.sh &&
 SCENARIO ?= common
 
-.PHONY: help bootstrap test test-fast lint sanity unit argspecs build-test integration molecule molecule-all demo demo-down bench-htcondor bench-harness bench-modules bench-cache bench-squid bench-xcache bench-spark clean
+.PHONY: help bootstrap test test-fast lint sanity unit argspecs build-test integration molecule molecule-all demo demo-down bench-htcondor bench-harness bench-modules bench-cache bench-squid bench-xcache bench-spark bench-tosca-deploy tosca-deploy clean
 
 help:
 	@echo "make test       bootstrap, then every gate and every Molecule scenario (what CI runs)"
@@ -35,6 +35,12 @@ demo-down:
 
 bench-htcondor: bootstrap
 	@$(ENV) python benchmarks/htcondor_pool.py
+
+bench-tosca-deploy: bootstrap
+	@$(ENV) python benchmarks/tosca_deploy.py
+
+tosca-deploy: bootstrap
+	@scripts/test tosca-deploy
 
 bench-spark: bootstrap
 	@$(ENV) python benchmarks/spark_cluster.py
