@@ -66,11 +66,12 @@ options:
   provider_options:
     description:
       - Settings of the provider, passed to the deploy playbook as C(tosca_provider_options); see C(docs/tosca.md).
-      - "C(podman): C(images) (map of C(<distribution>-<version>) to an image; default C(localhost/dodas/<distribution>:<version>)),
-        C(privileged) (bool or list of Compute node names), C(capabilities) (list), C(network)."
+      - "C(podman): C(images) (map of C(<distribution>-<version>) to an image;
+        default C(localhost/dodas/<distribution>:<version>)), C(privileged) (bool or list of Compute node names),
+        C(capabilities) (list), C(network)."
       - "C(openstack): C(cloud), C(key_name), C(ssh_user), C(network) (default: the C(endpoint) C(network_name)),
-        C(floating_ip) (bool), C(flavors) (map of Compute node to flavour), C(images) (map of C(<distribution>-<version>)
-        to an image)."
+        C(floating_ip) (bool), C(flavors) (map of Compute node to flavour),
+        C(images) (map of C(<distribution>-<version>) to an image)."
     type: dict
     default: {}
   state_dir:
