@@ -92,13 +92,13 @@ deployment: demo
 inputs:
   execute_nodes: 2
 provider: podman
-
+---
 # An OpenStack project, with the cloud from clouds.yaml
 plugin: dodas.dodas.tosca
 template: cms_site.yaml
 deployment: t2-xx-dodas
 inputs:
-  worker_nodes: 10
+  execute_nodes: 10
   cms_local_site: T2_XX_Dodas
 provider: openstack
 provider_options:
