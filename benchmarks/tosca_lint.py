@@ -52,7 +52,7 @@ def timed(action):
 
 
 def main():
-    runs = [whole_run() for _ in range(ROUNDS)]
+    runs = [whole_run() for _round in range(ROUNDS)]
     seconds = [round(s, 2) for s, _summary in runs]
     lint = load_lint()
     templates = sorted((ROOT / 'tosca' / 'templates').glob('*.yaml'))
@@ -74,8 +74,8 @@ def main():
         'whole_lint_worst_s': max(seconds),
         'target_s': TARGET_S,
         'worst_over_target': round(max(seconds) / TARGET_S, 3),
-        'in_process_types_median_s': round(statistics.median(timed(types_only) for _ in range(ROUNDS)), 3),
-        'in_process_templates_median_s': round(statistics.median(timed(templates_only) for _ in range(ROUNDS)), 3),
+        'in_process_types_median_s': round(statistics.median(timed(types_only) for _round in range(ROUNDS)), 3),
+        'in_process_templates_median_s': round(statistics.median(timed(templates_only) for _round in range(ROUNDS)), 3),
     }
     print(json.dumps(figures, indent=2))
 
