@@ -4,7 +4,7 @@ SHELL := /bin/bash
 ENV := source scripts/env.sh &&
 SCENARIO ?= common
 
-.PHONY: help bootstrap test test-fast lint sanity unit argspecs build-test integration molecule molecule-all demo demo-down bench-htcondor bench-harness bench-modules bench-cache bench-squid bench-xcache bench-spark bench-tosca-deploy tosca-deploy clean
+.PHONY: help bootstrap test test-fast lint sanity unit argspecs tosca-lint build-test integration molecule molecule-all demo demo-down bench-htcondor bench-harness bench-modules bench-cache bench-squid bench-xcache bench-spark bench-tosca-lint bench-tosca-deploy tosca-deploy clean
 
 help:
 	@echo "make test       bootstrap, then every gate and every Molecule scenario (what CI runs)"
@@ -21,7 +21,7 @@ test: bootstrap
 test-fast: bootstrap
 	@scripts/test fast
 
-lint sanity unit argspecs build-test integration molecule-all: bootstrap
+lint sanity unit argspecs tosca-lint build-test integration molecule-all: bootstrap
 	@scripts/test $@
 
 molecule: bootstrap
@@ -59,6 +59,9 @@ bench-squid: bootstrap
 
 bench-xcache: bootstrap
 	@$(ENV) python benchmarks/data_cache.py --only xcache
+
+bench-tosca-lint: bootstrap
+	@$(ENV) python benchmarks/tosca_lint.py
 
 clean:
 	@$(ENV) scripts/pkgcache stop

@@ -8,7 +8,8 @@ DOCUMENTATION = r"""
 name: tosca
 short_description: A TOSCA template of the dodas.dodas types as an Ansible inventory
 version_added: 0.1.0
-author: DODAS developers
+author:
+  - DODAS developers (@DODAS-TS)
 description:
   - Reads a TOSCA template built on the node types of this collection (C(tosca/types/dodas.yaml)) and its inputs,
     validates it with tosca-parser, and turns it into an inventory that C(dodas.dodas.tosca_deploy) (and any playbook
@@ -27,7 +28,7 @@ description:
     groups and hosts, every requirement's target before the node), C(tosca_outputs), C(tosca_provider),
     C(tosca_provider_options) - drive C(playbooks/tosca_deploy.yml).
   - Any import of C(.../tosca/types/dodas.yaml) is read from this collection's own copy, so no network is needed.
-  - The template is trusted like a YAML inventory file: its strings may hold Jinja.
+  - "The template is trusted like a YAML inventory file: its strings may hold Jinja."
 requirements:
   - tosca-parser (Python package, on the controller)
 extends_documentation_fragment:

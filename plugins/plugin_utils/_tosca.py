@@ -17,6 +17,10 @@ use it). tosca-parser validates the template; this module then works out what An
   expressions over ``hostvars[<host>].tosca_private_address`` / ``tosca_public_address``.
 
 Errors are ``ToscaError`` with the file and the node named.
+
+The helpers ``parse_template``, ``function_calls``, ``hosted_on_chain``, ``dependency_order``,
+``requirement_definitions`` and ``capability_types`` are what ``Deployment`` and the project's
+TOSCA lint (``scripts/tosca-lint``) share.
 """
 
 from __future__ import annotations
@@ -37,7 +41,11 @@ except ImportError as exc:  # pragma: no cover - reported by the callers
 
 COMPUTE = 'tosca.nodes.Compute'
 HOSTED_ON = 'tosca.relationships.HostedOn'
+# The functions a Deployment resolves, and every function of TOSCA Simple Profile 1.0-1.3.
 FUNCTIONS = ('get_input', 'get_property', 'get_attribute', 'concat')
+TOSCA_FUNCTIONS = (*FUNCTIONS, 'join', 'token', 'get_operation_output', 'get_nodes_of_type', 'get_artifact')
+# Functions whose arguments may hold further function calls.
+NESTING_FUNCTIONS = ('concat', 'join', 'token')
 ADDRESS_ATTRIBUTES = {
     'private_address': 'tosca_private_address',
     'public_address': 'tosca_public_address',
@@ -103,6 +111,102 @@ def operation_inputs(type_def, interface='Standard', operation='configure'):
     return None, None
 
 
+def function_calls(value, where='', inside=()):
+    """Every TOSCA function call in ``value`` (a template's value: scalars, lists, maps), the
+    calls nested in the arguments of ``concat``, ``join`` and ``token`` included.
+
+    Yields ``(name, arguments, where, inside)``: ``where`` is the path of keys and indexes from
+    ``value`` (after the caller's own ``where``), ``inside`` the names of the enclosing calls.
+    """
+    if isinstance(value, dict):
+        if len(value) == 1:
+            ((name, args),) = value.items()
+            if name in TOSCA_FUNCTIONS:
+                yield name, args, where, inside
+                if name in NESTING_FUNCTIONS and isinstance(args, list):
+                    for item in args:
+                        yield from function_calls(item, where, (*inside, name))
+                return
+        for key, item in value.items():
+            yield from function_calls(item, f'{where}.{key}' if where else str(key), inside)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from function_calls(item, f'{where}[{index}]', inside)
+
+
+def hosted_on_chain(node):
+    """The nodes from ``node`` along its HostedOn relationships, and whether they loop.
+
+    The chain ends at a Compute node, at a node hosted on nothing, or (second value True) at
+    the first node met twice.
+    """
+    chain, seen = [node], {node.name}
+    while not is_derived_from(node.type_definition, COMPUTE):
+        target = next((t for rel, t in node.relationships.items() if is_derived_from(rel, HOSTED_ON)), None)
+        if target is None:
+            return chain, False
+        chain.append(target)
+        if target.name in seen:
+            return chain, True
+        seen.add(target.name)
+        node = target
+    return chain, False
+
+
+def dependency_order(names, requires):
+    """``names`` ordered so that each comes after the names it requires (``requires`` maps a
+    name to a list of names; names not in ``names`` are ignored), in the given order among
+    equals. Returns ``(order, cycle)``; ``cycle`` is the first loop found, as the list of names
+    that form it with the first repeated at the end, or None.
+    """
+    order, state, known = [], {}, set(names)
+
+    def visit(name, chain):
+        if state.get(name) == 'done':
+            return None
+        if state.get(name) == 'visiting':
+            return [*chain[chain.index(name) :], name]
+        state[name] = 'visiting'
+        for dep in requires.get(name) or []:
+            if dep in known:
+                cycle = visit(dep, [*chain, name])
+                if cycle:
+                    return cycle
+        state[name] = 'done'
+        order.append(name)
+        return None
+
+    for name in names:
+        cycle = visit(name, [])
+        if cycle:
+            return order, cycle
+    return order, None
+
+
+def requirement_definitions(type_def):
+    """A node type's requirement definitions by name, its parents' included (the nearest type's
+    definition wins); the short form ``name: <capability type>`` becomes ``{capability: ...}``."""
+    out = {}
+    for entry in type_def.get_all_requirements() or []:
+        for name, definition in (entry or {}).items():
+            if isinstance(definition, str):
+                definition = {'capability': definition}
+            out.setdefault(name, definition or {})
+    return out
+
+
+def capability_types(type_def):
+    """A node type's capabilities: name -> the capability's type and every type it derives from."""
+    out = {}
+    for cap in type_def.get_capabilities_objects():
+        names, ctype = [], cap
+        while ctype is not None and ctype.type not in names:
+            names.append(ctype.type)
+            ctype = ctype.parent_type
+        out[cap.name] = names
+    return out
+
+
 def local_defs_for(template_path, extra=None):
     """Map every import of the dodas types library (by URL suffix) to this collection's copy,
     plus the caller's own ``{url: path}`` pairs."""
@@ -125,30 +229,44 @@ def local_defs_for(template_path, extra=None):
     return defs, data
 
 
-class Deployment:
-    """What a template asks for, in Ansible's terms. ``inputs`` are the template's inputs."""
+def parse_template(template_path, inputs=None, local_defs=None):
+    """tosca-parser's model of a template, validated offline (see ``local_defs_for``), and the
+    template as plain YAML. ``inputs`` are the template's input values (``parsed_params``)."""
+    if not HAS_TOSCA_PARSER:
+        raise ToscaError(f'the Python package tosca-parser is needed on the controller: {TOSCA_PARSER_IMPORT_ERROR}')
+    path = str(template_path)
+    defs, raw = local_defs_for(path, local_defs)
+    # tosca-parser logs warnings such as 'Minor version assumed "0"' for plain versions.
+    logger = logging.getLogger('tosca')
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        tosca = ToscaTemplate(path, parsed_params=dict(inputs or {}), local_defs=defs)
+    except Exception as exc:  # tosca-parser raises ValidationError and others, with every error collected
+        raise ToscaError(f'{path}: {_first_lines(exc)}') from None
+    finally:
+        ExceptionCollector.stop()
+        logger.setLevel(level)
+    return tosca, raw
 
-    def __init__(self, template_path, inputs=None, deployment='', local_defs=None):
-        if not HAS_TOSCA_PARSER:
-            raise ToscaError(
-                f'the Python package tosca-parser is needed on the controller: {TOSCA_PARSER_IMPORT_ERROR}'
-            )
+
+class Deployment:
+    """What a template asks for, in Ansible's terms. ``inputs`` are the template's inputs.
+
+    ``parsed`` is what ``parse_template`` returned for the same template and inputs, when the
+    caller has it already (the lint does); otherwise the template is parsed here.
+    """
+
+    def __init__(self, template_path, inputs=None, deployment='', local_defs=None, parsed=None):
         self.path = str(template_path)
         self.deployment = deployment
-        defs, raw = local_defs_for(self.path, local_defs)
-        self.raw = raw
-        self.inputs = self._check_inputs(raw, dict(inputs or {}))
-        # tosca-parser logs warnings such as 'Minor version assumed "0"' for plain versions.
-        logger = logging.getLogger('tosca')
-        level = logger.level
-        logger.setLevel(logging.ERROR)
-        try:
-            self.tosca = ToscaTemplate(self.path, parsed_params=self.inputs, local_defs=defs)
-        except Exception as exc:  # tosca-parser raises ValidationError and others, with every error collected
-            raise ToscaError(f'{self.path}: {_first_lines(exc)}') from None
-        finally:
-            ExceptionCollector.stop()
-            logger.setLevel(level)
+        if parsed is None:
+            _defs, raw = local_defs_for(self.path, local_defs)
+            self.inputs = self._check_inputs(raw, dict(inputs or {}))
+            parsed = parse_template(self.path, self.inputs, local_defs)
+        else:
+            self.inputs = self._check_inputs(parsed[1], dict(inputs or {}))
+        self.tosca, self.raw = parsed
         topology = self.tosca.topology_template
         self.input_values = {i.name: self.inputs.get(i.name, i.default) for i in topology.inputs}
         self.nodes = {n.name: n for n in self.tosca.nodetemplates}
@@ -202,18 +320,13 @@ class Deployment:
             )
         return [host_name(self.deployment, compute.name, i) for i in range(1, count + 1)]
 
-    def host_of(self, node, seen=None):
+    def host_of(self, node):
         """The Compute node a node is hosted on (following HostedOn), or None."""
-        seen = seen or set()
-        if node.name in seen:
-            raise ToscaError(f'{self.path}: node {node.name}: HostedOn relationships form a cycle')
-        seen.add(node.name)
-        if is_derived_from(node.type_definition, COMPUTE):
-            return node
-        for rel, target in node.relationships.items():
-            if is_derived_from(rel, HOSTED_ON):
-                return self.host_of(target, seen)
-        return None
+        chain, loops = hosted_on_chain(node)
+        if loops:
+            loop = ' -> '.join(n.name for n in chain)
+            raise ToscaError(f'{self.path}: node {node.name}: HostedOn relationships form a cycle: {loop}')
+        return chain[-1] if is_derived_from(chain[-1].type_definition, COMPUTE) else None
 
     # -- software nodes ----------------------------------------------------------------------
     def _service(self, node):
@@ -244,24 +357,11 @@ class Deployment:
 
     def _plan(self):
         """Nodes with a role, requirement targets first (template order among equals)."""
-        order, state = [], {}
-        names = list(self.services)
-
-        def visit(name, chain):
-            if state.get(name) == 'done':
-                return
-            if state.get(name) == 'visiting':
-                raise ToscaError(f'{self.path}: requirements form a cycle: {" -> ".join([*chain, name])}')
-            state[name] = 'visiting'
-            service = self.services[name]
-            for dep in service['requires'] + service['hosted_on']:
-                if dep in self.services:
-                    visit(dep, [*chain, name])
-            state[name] = 'done'
-            order.append(name)
-
-        for name in names:
-            visit(name, [])
+        order, cycle = dependency_order(
+            list(self.services), {name: s['requires'] + s['hosted_on'] for name, s in self.services.items()}
+        )
+        if cycle:
+            raise ToscaError(f'{self.path}: node {cycle[0]}: requirements form a cycle: {" -> ".join(cycle)}')
         return [
             {k: self.services[n][k] for k in ('name', 'type', 'role', 'groups', 'hosts')}
             for n in order
@@ -363,8 +463,8 @@ class Deployment:
                 )
             if not 0 <= index < len(hosts):
                 raise ToscaError(
-                    f'{self.path}: node {node.name}, {where}: '
-                    f'{host.name} has {len(hosts)} instance(s), no index {index}'
+                    f'{self.path}: node {node.name}, {where}: {host.name} has {len(hosts)} instance(s), '
+                    f'no index {index}'
                 )
             return Runtime(f'hostvars[{hosts[index]!r}][{var!r}]')
         return Runtime(f"{hosts!r} | map('extract', hostvars, {var!r}) | list")
