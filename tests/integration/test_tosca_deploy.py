@@ -46,6 +46,11 @@ def pkgcache_running():
     return proc.stdout.strip() == 'true'
 
 
+def autofs_kernel():
+    with open('/proc/filesystems', encoding='utf-8') as handle:
+        return any(line.split()[-1] == 'autofs' for line in handle if line.strip())
+
+
 def playbook(inventory, name, log):
     env = dict(
         os.environ,
@@ -92,6 +97,8 @@ def cms_site(tmp_path_factory):
                     'cvmfs_repositories': ['cms.cern.ch'],
                     'cvmfs_install_from': 'files',
                     'cvmfs_package_files': [str(double)],
+                    # Containers share the host's kernel; without autofs in it, mount at boot.
+                    'cvmfs_mount_method': 'autofs' if autofs_kernel() else 'static',
                     'xcache_origin': f'{SERVICE}:1094',
                     'xcache_allow_anonymous_access': True,
                 },
