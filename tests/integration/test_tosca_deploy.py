@@ -73,8 +73,10 @@ def playbook(inventory, name, log):
 
 
 @pytest.fixture(scope='module')
-def cms_site(tmp_path_factory):
-    work = tmp_path_factory.mktemp('cms_site')
+def cms_site():
+    # Logs and files stay in tests/output/ (git ignores it) for a look after a failure.
+    work = ROOT / 'tests' / 'output' / 'tosca_deploy'
+    work.mkdir(parents=True, exist_ok=True)
     double = work / 'cvmfs-double.deb'
     subprocess.run(
         ['dpkg-deb', '--root-owner-group', '--build', str(ROOT / 'tests/doubles/cvmfs/deb'), str(double)],
