@@ -188,7 +188,7 @@ def load_flags(known, aliases, environ, argv):
             raise FlagError(f"Failed to load flag '{flag}': Failed to parse boolean from '{value}'")
         flags[canonical] = value
         sources[canonical] = (source, flag)
-    return flags, {name: source for name, (source, _) in sources.items()}
+    return flags, {name: source for name, (source, _loaded_as) in sources.items()}
 
 
 def is_true(flags, name):
@@ -333,7 +333,7 @@ def make_handler(daemon, flags, credentials, state):
             if not header.startswith('Basic '):
                 return False
             try:
-                principal, _, secret = base64.b64decode(header[6:], validate=True).decode().partition(':')
+                principal, _colon, secret = base64.b64decode(header[6:], validate=True).decode().partition(':')
             except (binascii.Error, UnicodeDecodeError):
                 return False
             expected = (credentials or {}).get(principal)
@@ -404,7 +404,7 @@ def main(argv):
     os.replace(path + '.tmp', path)
 
     server = ThreadingHTTPServer((host, port), make_handler(daemon, flags, credentials, state))
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    signal.signal(signal.SIGTERM, lambda *_signal: sys.exit(0))
     log('I', f'mesos-{daemon} listening on {host or "*"}:{port}; flags recorded in {path}')
     try:
         server.serve_forever()
