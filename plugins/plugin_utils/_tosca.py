@@ -356,17 +356,38 @@ class Deployment:
         }
 
     def _plan(self):
-        """Nodes with a role, requirement targets first (template order among equals)."""
-        order, cycle = dependency_order(
-            list(self.services), {name: s['requires'] + s['hosted_on'] for name, s in self.services.items()}
-        )
+        """The configuration steps: requirement targets first; nodes of one role that can go
+        together form one step, applied in one run of the role on all their hosts, as the
+        cluster playbooks apply a role to all its groups at once (the role orders its own node
+        roles, e.g. an HTCondor central manager before the execute nodes that need its token)."""
+        requires = {
+            name: [d for d in s['requires'] + s['hosted_on'] if d in self.services] for name, s in self.services.items()
+        }
+        order, cycle = dependency_order(list(self.services), requires)
         if cycle:
             raise ToscaError(f'{self.path}: node {cycle[0]}: requirements form a cycle: {" -> ".join(cycle)}')
-        return [
-            {k: self.services[n][k] for k in ('name', 'type', 'role', 'groups', 'hosts')}
-            for n in order
-            if self.services[n]['role']
-        ]
+        pending, done, steps = list(order), set(), []
+        while pending:
+            ready = [n for n in pending if all(d in done for d in requires[n])]
+            last_role = steps[-1]['role'] if steps else None
+            pick = next((n for n in ready if self.services[n]['role'] == last_role), ready[0])
+            pending.remove(pick)
+            done.add(pick)
+            service = self.services[pick]
+            if not service['role']:
+                continue  # a node of another library: nothing for Ansible to apply
+            if service['role'] != last_role:
+                steps.append({'name': '', 'role': service['role'], 'nodes': [], 'types': [], 'groups': [], 'hosts': []})
+            step = steps[-1]
+            step['nodes'].append(pick)
+            for key, values in (
+                ('types', [service['type']]),
+                ('groups', service['groups']),
+                ('hosts', service['hosts']),
+            ):
+                step[key].extend(v for v in values if v not in step[key])
+            step['name'] = ', '.join(step['nodes'])
+        return steps
 
     # -- functions -----------------------------------------------------------------------------
     def resolve(self, value, node, where):

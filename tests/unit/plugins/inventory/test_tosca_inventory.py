@@ -55,11 +55,11 @@ def test_hosts_and_groups_of_the_htcondor_template(tmp_path):
     assert hostvars['demo-execute-server-2']['tosca_instance_index'] == 1
     group_all = data['all']['vars']
     assert group_all['tosca_deployment'] == 'demo'
-    assert [step['name'] for step in group_all['tosca_plan']] == [
-        'htcondor_central_manager',
-        'htcondor_submit',
-        'htcondor_execute',
+    # One step: the role orders its own node roles, as playbooks/htcondor_cluster.yml does.
+    assert [step['nodes'] for step in group_all['tosca_plan']] == [
+        ['htcondor_central_manager', 'htcondor_submit', 'htcondor_execute']
     ]
+    assert len(group_all['tosca_plan'][0]['hosts']) == 5
     assert group_all['tosca_outputs']['central_manager_address'] == (
         "{{ hostvars['demo-cm-server-1']['tosca_private_address'] }}"
     )

@@ -93,6 +93,17 @@ def test_plan_puts_requirement_targets_first_and_names_groups():
     ]
 
 
+def test_nodes_of_one_role_go_together_unless_another_role_must_come_between():
+    steps = model('interleaved').plan
+    assert [(s['role'], s['nodes']) for s in steps] == [
+        ('dodas.dodas.htcondor', ['cm', 'submit']),
+        ('dodas.dodas.squid', ['proxy']),
+        ('dodas.dodas.htcondor', ['execute']),
+    ]
+    assert steps[0]['groups'] == ['htcondor_central_manager', 'htcondor_submit']
+    assert steps[0]['name'] == 'cm, submit'
+
+
 def test_groups_hold_contract_node_type_and_compute_groups():
     groups = model('functions', {'site': 'x', 'clients': 1}).groups()
     assert groups['squid'] == ['t-proxy-host-1']
