@@ -95,6 +95,11 @@ CASES = {
         {'zookeeper_install_from': 'apache', 'zookeeper_archive_sha512': 'abc'},
         'must be 128 hexadecimal digits',
     ),
+    'extra config opening the allowlist': (
+        inventory(THREE),
+        {'zookeeper_extra_config': {'4lw.commands.whitelist': '*', 'snapCount': 50000}},
+        'zookeeper_extra_config may not set 4lw.commands.whitelist:',
+    ),
     'too few snapshots kept': (inventory(THREE), {'zookeeper_autopurge_snap_retain_count': 1}, '3 or more'),
 }
 
