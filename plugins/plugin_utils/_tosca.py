@@ -229,6 +229,37 @@ def local_defs_for(template_path, extra=None):
     return defs, data
 
 
+def sample_inputs(raw):
+    """Values for the inputs a template declares without a default (secrets, site names), of
+    the declared type, for checking a template without a deployment's own values: strings are
+    16 characters or more (roles refuse short secrets), numbers honour a lower bound or the
+    first valid value."""
+    declared = ((raw.get('topology_template') or {}).get('inputs')) or {}
+    out = {}
+    for name, spec in declared.items():
+        if not isinstance(spec, dict) or 'default' in spec or not spec.get('required', True):
+            continue
+        kind = spec.get('type', 'string')
+        constraints = {k: v for c in spec.get('constraints') or [] if isinstance(c, dict) for k, v in c.items()}
+        if 'valid_values' in constraints:
+            out[name] = constraints['valid_values'][0]
+        elif kind in ('integer', 'float'):
+            out[name] = constraints.get('greater_or_equal', constraints.get('greater_than', 0) + 1)
+        elif kind == 'boolean':
+            out[name] = False
+        elif kind == 'list':
+            out[name] = []
+        elif kind == 'map':
+            out[name] = {}
+        elif kind == 'scalar-unit.size':
+            out[name] = '1 GB'
+        elif kind == 'version':
+            out[name] = '1.0'
+        else:
+            out[name] = f'sample-{name}-0123456789'
+    return out
+
+
 def parse_template(template_path, inputs=None, local_defs=None):
     """tosca-parser's model of a template, validated offline (see ``local_defs_for``), and the
     template as plain YAML. ``inputs`` are the template's input values (``parsed_params``)."""

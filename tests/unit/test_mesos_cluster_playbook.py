@@ -4,6 +4,7 @@ the hosts are the controller itself)."""
 
 import os
 import subprocess
+import sys
 
 import pytest
 import yaml
@@ -16,7 +17,7 @@ SECRET = 'framework-secret-0123'
 def run(tmp_path, master_vars, marathon_vars):
     inventory = {
         'all': {
-            'vars': {'ansible_connection': 'local', 'ansible_python_interpreter': 'auto_silent'},
+            'vars': {'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable},
             'children': {
                 'zookeeper': {'hosts': {'zk1': {}}},
                 'mesos_master': {'hosts': {'m1': master_vars}},

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+import yaml
 
 from ansible_collections.dodas.dodas.plugins.plugin_utils._tosca import (
     Deployment,
@@ -10,6 +11,7 @@ from ansible_collections.dodas.dodas.plugins.plugin_utils._tosca import (
     ToscaError,
     host_name,
     safe_group,
+    sample_inputs,
     to_ansible,
 )
 from support import ROOT
@@ -19,6 +21,22 @@ FIXTURES = Path(__file__).parent / 'fixtures'
 
 def model(name, inputs=None, deployment='t'):
     return Deployment(FIXTURES / f'{name}.yaml', inputs or {}, deployment)
+
+
+def test_sample_inputs_only_for_inputs_without_default():
+    raw = {
+        'topology_template': {
+            'inputs': {
+                'secret': {'type': 'string'},
+                'count': {'type': 'integer', 'constraints': [{'greater_or_equal': 3}]},
+                'size': {'type': 'integer', 'constraints': [{'valid_values': [1, 3, 5]}]},
+                'given': {'type': 'string', 'default': 'x'},
+                'optional': {'type': 'string', 'required': False},
+            }
+        }
+    }
+    samples = sample_inputs(raw)
+    assert samples == {'secret': 'sample-secret-0123456789', 'count': 3, 'size': 1}
 
 
 def test_host_names_are_dns_labels():
@@ -162,7 +180,7 @@ def test_unknown_property_is_a_parser_error_with_the_file():
 
 @pytest.mark.parametrize('template', sorted((ROOT / 'tosca' / 'templates').glob('*.yaml')), ids=lambda p: p.stem)
 def test_every_shipped_template_builds_with_default_inputs(template):
-    deployment = Deployment(template, {}, 'x')
+    deployment = Deployment(template, sample_inputs(yaml.safe_load(template.read_text())), 'x')
     assert deployment.plan, f'{template.name}: nothing to configure'
     assert all(step['role'].startswith('dodas.dodas.') for step in deployment.plan)
     deployment.host_vars()
