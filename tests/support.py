@@ -29,3 +29,51 @@ def collection_on_path():
         os.symlink('../../../..', link)
     if str(COLLECTIONS) not in sys.path:
         sys.path.insert(0, str(COLLECTIONS))
+
+
+PREFLIGHT_PLAYBOOK = """
+- name: {role} preflight
+  hosts: localhost
+  connection: local
+  gather_facts: true
+  gather_subset: [min]
+  tasks:
+    - name: Run the preflight
+      ansible.builtin.include_role:
+        name: dodas.dodas.{role}
+        tasks_from: preflight
+        public: true   # the role's vars, for the tasks that follow
+{extra_tasks}"""
+
+
+def run_preflight(role, extra, workdir, inventory=None, extra_tasks='', json_output=False):
+    """Run only a role's preflight (include_role tasks_from: preflight) against the controller
+    itself with a local connection: it reads facts and evaluates the checks, and changes nothing.
+    ``extra`` are extra vars; ``inventory`` an inventory file; ``extra_tasks`` YAML tasks that
+    run after the preflight (indented for the play's task list)."""
+    import json
+    import subprocess
+
+    playbook = Path(workdir) / f'preflight-{role}.yml'
+    playbook.write_text(PREFLIGHT_PLAYBOOK.format(role=role, extra_tasks=extra_tasks))
+    env = dict(
+        os.environ,
+        ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS),
+        ANSIBLE_LOCALHOST_WARNING='0',
+        ANSIBLE_INVENTORY_UNPARSED_WARNING='0',
+        ANSIBLE_NOCOLOR='1',
+    )
+    if json_output:
+        env['ANSIBLE_STDOUT_CALLBACK'] = 'ansible.builtin.json'
+    cmd = ['ansible-playbook', str(playbook), '-e', json.dumps(extra)]
+    if inventory:
+        cmd[1:1] = ['-i', str(inventory)]
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, timeout=300)
+
+
+def assert_refused(result, expected, case):
+    """The preflight failed, and its output (white space folded) says ``expected``."""
+    assert result.returncode != 0, f'{case}: preflight passed:\n{result.stdout[-2000:]}'
+    output = ' '.join((result.stdout + result.stderr).split())
+    assert expected in output, f'{case}: expected {expected!r} in:\n{result.stdout[-3000:]}'
+    return output

@@ -6,13 +6,9 @@ The controller is Debian 12, which ships no Java 8: the case the Molecule scenar
 names a Java package) does not meet.
 """
 
-import json
-import os
-import subprocess
-
 import pytest
 
-from support import ROOT
+from support import assert_refused, run_preflight
 
 # What every case has unless it says otherwise: enough for preflight to pass but for Java.
 BASE = {
@@ -62,56 +58,19 @@ ACCEPTED = {
     },
 }
 
-PLAYBOOK = """
-- name: Marathon preflight
-  hosts: localhost
-  connection: local
-  gather_facts: true
-  gather_subset: [min]
-  tasks:
-    - name: Run the preflight
-      ansible.builtin.include_role:
-        name: dodas.dodas.marathon
-        tasks_from: preflight
-"""
 
-
-@pytest.fixture(scope='module')
-def playbook(tmp_path_factory):
-    path = tmp_path_factory.mktemp('marathon-preflight') / 'preflight.yml'
-    path.write_text(PLAYBOOK)
-    return path
-
-
-def _run(playbook, extra):
-    env = dict(
-        os.environ,
-        ANSIBLE_COLLECTIONS_PATH=str(ROOT / '.cache' / 'collections'),
-        ANSIBLE_LOCALHOST_WARNING='0',
-        ANSIBLE_INVENTORY_UNPARSED_WARNING='0',
-        ANSIBLE_NOCOLOR='1',
-    )
-    return subprocess.run(
-        ['ansible-playbook', str(playbook), '-e', json.dumps({**BASE, **extra})],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
+def _run(extra, tmp_path):
+    return run_preflight('marathon', {**BASE, **extra}, tmp_path)
 
 
 @pytest.mark.parametrize('case', sorted(REFUSED))
-def test_preflight_refuses(case, playbook):
+def test_preflight_refuses(case, tmp_path):
     extra, expected = REFUSED[case]
-    result = _run(playbook, extra)
-    assert result.returncode != 0, f'{case}: preflight passed:\n{result.stdout[-2000:]}'
-    output = ' '.join((result.stdout + result.stderr).split())
-    assert expected in output, f'{case}: expected {expected!r} in:\n{result.stdout[-3000:]}'
+    output = assert_refused(_run(extra, tmp_path), expected, case)
     assert 'unit-test-only' not in output, f'{case}: a secret is in the output'
 
 
 @pytest.mark.parametrize('case', sorted(ACCEPTED))
-def test_preflight_accepts(case, playbook):
-    result = _run(playbook, ACCEPTED[case])
+def test_preflight_accepts(case, tmp_path):
+    result = _run(ACCEPTED[case], tmp_path)
     assert result.returncode == 0, f'{case}: preflight refused:\n{result.stdout[-3000:]}'

@@ -4,13 +4,9 @@ Runs only the role's preflight (include_role tasks_from: preflight) against the 
 itself with a local connection: it reads facts and evaluates the checks, and changes nothing.
 """
 
-import json
-import os
-import subprocess
-
 import pytest
 
-from conftest import ROOT
+from support import assert_refused, run_preflight
 
 CREDENTIALS = [{'principal': 'agent', 'secret': 'agent-secret-0123456789'}]
 # Three masters with ZooKeeper: valid unless a case says otherwise.
@@ -47,54 +43,17 @@ CASES = {
     'ZooKeeper user without password': ({'mesos_zookeeper_username': 'dodas'}, 'go together'),
 }
 
-PLAYBOOK = """
-- name: Mesos preflight
-  hosts: localhost
-  connection: local
-  gather_facts: true
-  gather_subset: [min]
-  tasks:
-    - name: Run the preflight
-      ansible.builtin.include_role:
-        name: dodas.dodas.mesos
-        tasks_from: preflight
-"""
+
+def run(extra, tmp_path):
+    return run_preflight('mesos', BASE | extra, tmp_path)
 
 
-@pytest.fixture(scope='module')
-def playbook(tmp_path_factory):
-    path = tmp_path_factory.mktemp('mesos-preflight') / 'preflight.yml'
-    path.write_text(PLAYBOOK)
-    return path
-
-
-def run(playbook, extra):
-    env = dict(
-        os.environ,
-        ANSIBLE_COLLECTIONS_PATH=str(ROOT / '.cache' / 'collections'),
-        ANSIBLE_LOCALHOST_WARNING='0',
-        ANSIBLE_INVENTORY_UNPARSED_WARNING='0',
-        ANSIBLE_NOCOLOR='1',
-    )
-    return subprocess.run(
-        ['ansible-playbook', str(playbook), '-e', json.dumps(BASE | extra)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
-
-
-def test_preflight_accepts_good_input(playbook):
-    result = run(playbook, {})
+def test_preflight_accepts_good_input(tmp_path):
+    result = run({}, tmp_path)
     assert result.returncode == 0, f'good input refused:\n{result.stdout[-3000:]}'
 
 
 @pytest.mark.parametrize('case', sorted(CASES))
-def test_preflight_refuses(case, playbook):
+def test_preflight_refuses(case, tmp_path):
     extra, expected = CASES[case]
-    result = run(playbook, extra)
-    assert result.returncode != 0, f'{case}: preflight passed:\n{result.stdout[-2000:]}'
-    output = ' '.join((result.stdout + result.stderr).split())
-    assert expected in output, f'{case}: expected {expected!r} in:\n{result.stdout[-3000:]}'
+    assert_refused(run(extra, tmp_path), expected, case)

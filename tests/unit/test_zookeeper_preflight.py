@@ -7,27 +7,13 @@ next to hosts that are never contacted (preflight only reads their variables).
 """
 
 import json
-import os
-import subprocess
 
 import pytest
 import yaml
 
-from support import ROOT
+from support import run_preflight
 
-PLAYBOOK = """
-- name: ZooKeeper preflight
-  hosts: localhost
-  connection: local
-  gather_facts: true
-  gather_subset: [min]
-  tasks:
-    - name: Run the preflight
-      ansible.builtin.include_role:
-        name: dodas.dodas.zookeeper
-        tasks_from: preflight
-        public: true   # the role's vars, for the next task
-
+SHOW = """
     - name: Show what the role computed
       ansible.builtin.debug:
         msg:
@@ -106,29 +92,8 @@ CASES = {
 
 def run(tmp_path, inv, extra):
     (tmp_path / 'inventory.yml').write_text(yaml.safe_dump(inv, sort_keys=False))
-    (tmp_path / 'preflight.yml').write_text(PLAYBOOK)
-    env = dict(
-        os.environ,
-        ANSIBLE_COLLECTIONS_PATH=str(ROOT / '.cache' / 'collections'),
-        ANSIBLE_LOCALHOST_WARNING='0',
-        ANSIBLE_INVENTORY_UNPARSED_WARNING='0',
-        ANSIBLE_NOCOLOR='1',
-        ANSIBLE_STDOUT_CALLBACK='ansible.builtin.json',
-    )
-    return subprocess.run(
-        [
-            'ansible-playbook',
-            '-i',
-            str(tmp_path / 'inventory.yml'),
-            str(tmp_path / 'preflight.yml'),
-            '-e',
-            json.dumps(extra),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
+    return run_preflight(
+        'zookeeper', extra, tmp_path, inventory=tmp_path / 'inventory.yml', extra_tasks=SHOW, json_output=True
     )
 
 
