@@ -227,25 +227,15 @@ def differences(wanted, current):
     """
     app_id = wanted.get('id')
     found = []
-    for key, value in wanted.items():
-        path = '/' + key
-        if key == 'id':
-            try:
-                same = normalize_id(current.get('id') or '') == value
-            except ValueError:
-                same = False
-            if not same:
-                found.append(path)
-            continue
-        if key not in current:
-            if not _is_empty(value):
-                found.append(path)
-            continue
-        if isinstance(value, dict) and isinstance(current[key], dict) and key not in FREE_FORM_MAPS:
-            found.extend(_dict_differences(value, current[key], path, key, app_id))
-        elif not _equal(value, current[key], key, None, app_id):
-            found.append(path)
-    return found
+    if 'id' in wanted:
+        try:
+            same = normalize_id(current.get('id') or '') == app_id
+        except ValueError:
+            same = False
+        if not same:
+            found.append('/id')
+    rest = {key: value for key, value in wanted.items() if key != 'id'}
+    return found + _dict_differences(rest, current, '', None, app_id)
 
 
 def project(current, wanted, key=None, parent=None, app_id=None):
