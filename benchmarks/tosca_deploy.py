@@ -76,14 +76,14 @@ def main():
     out = {'template': 'htcondor_cluster', 'hosts': 4, 'package_cache': bool(options)}
     try:
         playbook(inventory, undeploy, work / '0-clean.log')
-        out['plain_provision_s'], _ = playbook(inventory, deploy, work / '1-provision.log', '--tags', 'provision')
-        out['plain_configure_s'], _ = playbook(inventory, plain, work / '2-plain.log')
+        out['plain_provision_s'] = playbook(inventory, deploy, work / '1-provision.log', '--tags', 'provision')[0]
+        out['plain_configure_s'] = playbook(inventory, plain, work / '2-plain.log')[0]
         out['plain_rerun_s'], out['plain_rerun_changed'] = playbook(inventory, plain, work / '3-plain-rerun.log')
         playbook(inventory, undeploy, work / '4-undeploy.log')
-        out['tosca_provision_s'], _ = playbook(inventory, deploy, work / '5-provision.log', '--tags', 'provision')
-        out['tosca_configure_s'], _ = playbook(inventory, deploy, work / '6-configure.log', '--tags', 'configure')
+        out['tosca_provision_s'] = playbook(inventory, deploy, work / '5-provision.log', '--tags', 'provision')[0]
+        out['tosca_configure_s'] = playbook(inventory, deploy, work / '6-configure.log', '--tags', 'configure')[0]
         out['tosca_rerun_s'], out['tosca_rerun_changed'] = playbook(inventory, deploy, work / '7-tosca-rerun.log')
-        out['undeploy_s'], _ = playbook(inventory, undeploy, work / '8-undeploy.log')
+        out['undeploy_s'] = playbook(inventory, undeploy, work / '8-undeploy.log')[0]
     finally:
         playbook(inventory, undeploy, work / '9-final-undeploy.log')
     out['tosca_over_plain_configure'] = round(out['tosca_configure_s'] / out['plain_configure_s'], 2)

@@ -116,7 +116,7 @@ def cms_site():
         )
         yield {'inventory': inventory, 'result': json.loads(proc.stdout), 'seconds': seconds, 'work': work}
     finally:
-        down, _ = playbook(inventory, 'tosca_undeploy', work / 'undeploy.log')
+        down = playbook(inventory, 'tosca_undeploy', work / 'undeploy.log')[0]
         assert down.returncode == 0, down.stdout[-2000:]
 
 
@@ -134,7 +134,7 @@ def test_outputs_carry_the_real_addresses(cms_site):
 def test_htcondor_runs_a_job_of_a_user(cms_site):
     for host in (SUBMIT, EXECUTE):
         podman(host, 'sh', '-c', 'id cmsuser >/dev/null 2>&1 || useradd --uid 2101 --create-home cmsuser')
-    for _ in range(180):
+    for _attempt in range(180):
         if podman(SERVICE, 'condor_status', '-af', 'Machine', check=False).stdout.strip():
             break
         time.sleep(1)
