@@ -51,6 +51,24 @@ def autofs_kernel():
         return any(line.split()[-1] == 'autofs' for line in handle if line.strip())
 
 
+def failures(stdout):
+    """The failed and unreachable task results of an ansible.posix.json run, one line each."""
+    try:
+        result = json.loads(stdout)
+    except ValueError:
+        return stdout[-4000:]
+    lines = []
+    for play in result.get('plays', []):
+        for task in play.get('tasks', []):
+            for host, outcome in task.get('hosts', {}).items():
+                if outcome.get('failed') or outcome.get('unreachable'):
+                    items = [r for r in outcome.get('results', []) if r.get('failed')] or [outcome]
+                    for item in items:
+                        detail = item.get('stderr') or item.get('msg') or item.get('stdout') or ''
+                        lines.append(f'{task["task"]["name"]} [{host}]: {str(detail)[-1500:]}')
+    return '\n'.join(lines) or stdout[-4000:]
+
+
 def playbook(inventory, name, log):
     env = dict(
         os.environ,
@@ -112,12 +130,13 @@ def cms_site():
     proc, seconds = playbook(inventory, 'tosca_deploy', work / 'deploy.log')
     try:
         assert proc.returncode == 0, (
-            f'deploy failed after {seconds:.0f} s, log {work / "deploy.log"}:\n{proc.stdout[-4000:]}'
+            f'deploy failed after {seconds:.0f} s, log {work / "deploy.log"}:\n{failures(proc.stdout)}\n'
+            f'{proc.stderr[-2000:]}'
         )
         yield {'inventory': inventory, 'result': json.loads(proc.stdout), 'seconds': seconds, 'work': work}
     finally:
         down = playbook(inventory, 'tosca_undeploy', work / 'undeploy.log')[0]
-        assert down.returncode == 0, down.stdout[-2000:]
+        assert down.returncode == 0, failures(down.stdout)
 
 
 def test_outputs_carry_the_real_addresses(cms_site):
