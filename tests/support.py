@@ -31,6 +31,12 @@ def collection_on_path():
         sys.path.insert(0, str(COLLECTIONS))
 
 
+def ansible_env(**settings):
+    """The environment of an ansible command a test runs: this checkout as the collection
+    dodas.dodas, no colours; ``settings`` add or override variables."""
+    return {**os.environ, 'ANSIBLE_COLLECTIONS_PATH': str(COLLECTIONS), 'ANSIBLE_NOCOLOR': '1', **settings}
+
+
 PREFLIGHT_PLAYBOOK = """
 - name: {role} preflight
   hosts: localhost
@@ -56,13 +62,7 @@ def run_preflight(role, extra, workdir, inventory=None, extra_tasks='', json_out
 
     playbook = Path(workdir) / f'preflight-{role}.yml'
     playbook.write_text(PREFLIGHT_PLAYBOOK.format(role=role, extra_tasks=extra_tasks))
-    env = dict(
-        os.environ,
-        ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS),
-        ANSIBLE_LOCALHOST_WARNING='0',
-        ANSIBLE_INVENTORY_UNPARSED_WARNING='0',
-        ANSIBLE_NOCOLOR='1',
-    )
+    env = ansible_env(ANSIBLE_LOCALHOST_WARNING='0', ANSIBLE_INVENTORY_UNPARSED_WARNING='0')
     if json_output:
         env['ANSIBLE_STDOUT_CALLBACK'] = 'ansible.builtin.json'
     cmd = ['ansible-playbook', str(playbook), '-e', json.dumps(extra)]

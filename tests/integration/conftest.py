@@ -18,7 +18,7 @@ import yaml
 from doubles.iam_double import CLIENT_ID, IamDouble
 from doubles.marathon_double import MarathonDouble
 from doubles.orchestrator_double import OrchestratorDouble
-from support import COLLECTIONS, ROOT
+from support import ROOT, ansible_env
 
 HERE = Path(__file__).resolve().parent
 
@@ -109,15 +109,14 @@ def im_server(tmp_path_factory):
     log.close()
 
 
-def ansible_env(tmp_path):
-    env = dict(os.environ)
-    env.update(
-        ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS),
+def play_env(tmp_path):
+    """The environment of a Play: the shared one, a log file in tmp_path, no orchestrator
+    settings of the caller's."""
+    env = ansible_env(
         ANSIBLE_LOCALHOST_WARNING='False',
         ANSIBLE_INVENTORY_UNPARSED_WARNING='False',
         ANSIBLE_LOG_PATH=str(tmp_path / 'ansible.log'),
         ANSIBLE_PYTHON_INTERPRETER=sys.executable,
-        ANSIBLE_NOCOLOR='1',
         ANSIBLE_RETRY_FILES_ENABLED='False',
     )
     env.pop('ORCHENT_TOKEN', None)
@@ -137,7 +136,7 @@ class Play:
         playbook = self.tmp_path / f'play{self.count}.yml'
         play = [{'name': 'modules', 'hosts': 'localhost', 'gather_facts': False, 'tasks': tasks}]
         playbook.write_text(yaml.safe_dump(play, sort_keys=False))
-        run_env = ansible_env(self.tmp_path)
+        run_env = play_env(self.tmp_path)
         if json_output:
             run_env.update(ANSIBLE_LOAD_CALLBACK_PLUGINS='1', ANSIBLE_STDOUT_CALLBACK='ansible.posix.json')
         run_env.update(env or {})

@@ -8,14 +8,13 @@ as the cvmfs Molecule scenario does. The XCache's origin is a name on the deploy
 (nothing needs to be read through it to show the cache answers)."""
 
 import json
-import os
 import subprocess
 import time
 
 import pytest
 import yaml
 
-from support import COLLECTIONS, ROOT
+from support import ROOT, ansible_env
 
 pytestmark = pytest.mark.containers
 
@@ -70,13 +69,7 @@ def failures(stdout):
 
 
 def playbook(inventory, name, log):
-    env = dict(
-        os.environ,
-        ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS),
-        ANSIBLE_STDOUT_CALLBACK='ansible.posix.json',
-        ANSIBLE_LOAD_CALLBACK_PLUGINS='1',
-        ANSIBLE_NOCOLOR='1',
-    )
+    env = ansible_env(ANSIBLE_STDOUT_CALLBACK='ansible.posix.json', ANSIBLE_LOAD_CALLBACK_PLUGINS='1')
     started = time.monotonic()
     proc = subprocess.run(
         ['ansible-playbook', '-i', str(inventory), f'dodas.dodas.{name}'],

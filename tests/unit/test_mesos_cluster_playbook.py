@@ -2,14 +2,13 @@
 credentials the Mesos masters would not accept (only the check play runs: tag mesos_cluster_check;
 the hosts are the controller itself)."""
 
-import os
 import subprocess
 import sys
 
 import pytest
 import yaml
 
-from support import COLLECTIONS, ROOT
+from support import ROOT, ansible_env
 
 SECRET = 'framework-secret-0123'
 
@@ -28,7 +27,7 @@ def run(tmp_path, master_vars, marathon_vars):
     }
     path = tmp_path / 'inventory.yml'
     path.write_text(yaml.safe_dump(inventory))
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS), ANSIBLE_NOCOLOR='1')
+    env = ansible_env()
     return subprocess.run(
         [
             'ansible-playbook',

@@ -2,13 +2,12 @@
 no containers: it only reads the template)."""
 
 import json
-import os
 import subprocess
 
 import pytest
 import yaml
 
-from support import COLLECTIONS, ROOT
+from support import ROOT, ansible_env
 
 TEMPLATE = ROOT / 'tosca' / 'templates' / 'htcondor_cluster.yaml'
 
@@ -16,7 +15,7 @@ TEMPLATE = ROOT / 'tosca' / 'templates' / 'htcondor_cluster.yaml'
 def inventory(tmp_path, name='site.tosca.yml', **config):
     source = tmp_path / name
     source.write_text(yaml.safe_dump({'plugin': 'dodas.dodas.tosca', **config}))
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS), ANSIBLE_INVENTORY_UNPARSED_FAILED='1')
+    env = ansible_env(ANSIBLE_INVENTORY_UNPARSED_FAILED='1')
     proc = subprocess.run(
         ['ansible-inventory', '-i', str(source), '--list', '--export'],
         capture_output=True,
